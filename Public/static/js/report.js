@@ -1,0 +1,121 @@
+// The report form, one step at a time, with a progress indicator and a map to tap.
+// Without JavaScript the same form shows every step at once and the city stands for the place.
+(function () {
+  var form = document.getElementById('report-form');
+  if (!form) return;
+  var steps = Array.prototype.slice.call(form.querySelectorAll('fieldset.step'));
+  var progress = Array.prototype.slice.call(document.querySelectorAll('#progress li'));
+  var nav = document.getElementById('step-nav');
+  var back = document.getElementById('step-back');
+  var next = document.getElementById('step-next');
+  var current = 0;
+
+  // After a failed submission, open the first step that has an error.
+  var firstError = form.querySelector('.field-error');
+  if (firstError) {
+    steps.forEach(function (step, index) { if (current === 0 && step.contains(firstError)) current = index; });
+  }
+
+  function show(index) {
+    current = Math.max(0, Math.min(index, steps.length - 1));
+    steps.forEach(function (step, i) { step.classList.toggle('current', i === current); });
+    progress.forEach(function (item, i) {
+      if (i === current) item.setAttribute('aria-current', 'step'); else item.removeAttribute('aria-current');
+      item.classList.toggle('done', i < current);
+    });
+    back.hidden = current === 0;
+    next.hidden = current === steps.length - 1;
+    if (pickMap) setTimeout(function () { pickMap.invalidateSize(); }, 0);
+  }
+
+  function kindsChosen() {
+    return form.querySelectorAll('input[name="kinds[]"]:checked').length > 0;
+  }
+
+  // Checks the visible step with the browser's own messages before moving on.
+  function stepIsValid() {
+    var fields = steps[current].querySelectorAll('input, select, textarea');
+    for (var i = 0; i < fields.length; i++) {
+      if (!fields[i].checkValidity()) { fields[i].reportValidity(); return false; }
+    }
+    if (steps[current].contains(document.getElementById('kinds-group')) && !kindsChosen()) {
+      var first = form.querySelector('input[name="kinds[]"]');
+      first.setCustomValidity(form.getAttribute('data-kinds-error'));
+      first.reportValidity();
+      first.addEventListener('change', function clear() { first.setCustomValidity(''); }, { once: true });
+      return false;
+    }
+    return true;
+  }
+
+  form.classList.add('js-steps');
+  nav.hidden = false;
+  progress.forEach(function (item, i) {
+    item.querySelector('a').addEventListener('click', function (event) {
+      event.preventDefault();
+      if (i <= current || stepIsValid()) show(i);
+    });
+  });
+  back.addEventListener('click', function () { show(current - 1); });
+  next.addEventListener('click', function () { if (stepIsValid()) { show(current + 1); steps[current].querySelector('legend').focus && window.scrollTo(0, form.offsetTop); } });
+  form.addEventListener('submit', function (event) {
+    if (!kindsChosen()) { event.preventDefault(); show(steps.indexOf(document.getElementById('step-what'))); stepIsValid(); }
+  });
+
+  // Only ask who the person is, and who stopped it, when that applies.
+  function toggle(groupId, radioName, value) {
+    var group = document.getElementById(groupId);
+    function update() {
+      var chosen = form.querySelector('input[name="' + radioName + '"]:checked');
+      var on = chosen && chosen.value === value;
+      group.hidden = !on;
+      group.querySelectorAll('input').forEach(function (input) { input.required = on; if (!on) input.checked = false; });
+    }
+    form.querySelectorAll('input[name="' + radioName + '"]').forEach(function (radio) { radio.addEventListener('change', update); });
+    update();
+  }
+  toggle('relation-group', 'perpetrator', 'known');
+  toggle('prevented-by-group', 'prevented', 'yes');
+
+  // The map: tapping sets the point and picks the nearest city.
+  var pickMap = null;
+  var mapBox = document.getElementById('pick-map');
+  if (mapBox && window.L) {
+    document.getElementById('map-picker').hidden = false;
+    var cities = JSON.parse(mapBox.getAttribute('data-cities') || '[]');
+    var latitude = document.getElementById('latitude');
+    var longitude = document.getElementById('longitude');
+    var citySelect = document.getElementById('city');
+    var status = document.getElementById('pick-status');
+    pickMap = L.map(mapBox).setView([48.0, 67.5], 5);
+    L.tileLayer(mapBox.getAttribute('data-tiles'), { maxZoom: 19, attribution: mapBox.getAttribute('data-attribution') }).addTo(pickMap);
+    var marker = null;
+    function place(lat, lon) {
+      if (marker) marker.setLatLng([lat, lon]); else marker = L.marker([lat, lon], { keyboard: false }).addTo(pickMap);
+      latitude.value = lat.toFixed(6);
+      longitude.value = lon.toFixed(6);
+      status.textContent = status.getAttribute('data-picked');
+    }
+    pickMap.on('click', function (event) {
+      var lat = event.latlng.lat, lon = event.latlng.lng;
+      if (lat < 40.5 || lat > 55.5 || lon < 46.4 || lon > 87.4) return;
+      place(lat, lon);
+      var nearest = null, best = Infinity;
+      cities.forEach(function (city) {
+        var d = Math.pow(city.lat - lat, 2) + Math.pow((city.lon - lon) * Math.cos(lat * Math.PI / 180), 2);
+        if (d < best) { best = d; nearest = city; }
+      });
+      if (nearest && best < 0.5) citySelect.value = nearest.slug;
+    });
+    citySelect.addEventListener('change', function () {
+      var city = cities.filter(function (c) { return c.slug === citySelect.value; })[0];
+      if (city) pickMap.setView([city.lat, city.lon], 12);
+    });
+    if (latitude.value && longitude.value) {
+      place(parseFloat(latitude.value), parseFloat(longitude.value));
+      pickMap.setView([parseFloat(latitude.value), parseFloat(longitude.value)], 14);
+    }
+    window.dauysPickMap = pickMap;
+  }
+  show(current);
+})();

@@ -1,0 +1,93 @@
+import Fluent
+import Vapor
+
+/// The public JSON API, `/api/v1` (SPEC §7).
+struct PublicAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.post("reports", use: submit)
+        routes.post("receipt", use: lookUpReceipt)
+        routes.delete("receipt", use: withdraw)
+        routes.get("incidents", use: incidents)
+        routes.get("cities", use: cities)
+        routes.get("openapi.json", use: openAPI)
+    }
+
+    @Sendable func submit(req: Request) async throws -> Response {
+        let input = try req.content.decode(ReportInput.self, as: .json)
+        let cities = try await cityIndex(req.db)
+        let valid = try input.validate(cities: cities, fallbackLanguage: req.language).get()
+        let receipt = try await ReportService.submit(valid, source: .web, app: req.application, on: req.db)
+        let response = Response(status: .created)
+        try response.content.encode(receipt, as: .json)
+        return response
+    }
+
+    struct ReceiptRequest: Content {
+        var code: String?
+    }
+
+    @Sendable func lookUpReceipt(req: Request) async throws -> ReceiptStatusDTO {
+        let report = try await reportForReceipt(req)
+        return ReceiptStatusDTO(report)
+    }
+
+    @Sendable func withdraw(req: Request) async throws -> Response {
+        let report = try await reportForReceipt(req)
+        try await report.delete(on: req.db)
+        return Response(status: .noContent)
+    }
+
+    private func reportForReceipt(_ req: Request) async throws -> Report {
+        let body = try req.content.decode(ReceiptRequest.self, as: .json)
+        guard let code = TextRules.trimmed(body.code) else { throw AppError.validation(["code": "error_required"]) }
+        guard ReceiptCode.normalize(code) != nil else { throw AppError.validation(["code": "error_receipt_format"]) }
+        guard let report = try await ReportService.find(receipt: code, app: req.application, on: req.db) else {
+            throw AppError.receiptNotFound
+        }
+        return report
+    }
+
+    @Sendable func incidents(req: Request) async throws -> Response {
+        let filters = try IncidentFilters.parse(
+            try req.query.decode([String: String].self), knownCities: Set(try await cityIndex(req.db).keys))
+        let page = try await IncidentQueries.page(filters, on: req.db)
+        let response = Response(status: .ok)
+        try response.content.encode(IncidentFeatureCollection(page, filters: filters), as: .json)
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "geo+json")
+        return response
+    }
+
+    struct CityDTO: Content {
+        var slug: String
+        var name: String
+        var names: [String: String]
+        var latitude: Double
+        var longitude: Double
+    }
+
+    @Sendable func cities(req: Request) async throws -> [CityDTO] {
+        let language = try languageParameter(req)
+        return try await allCities(on: req.db).map {
+            CityDTO(
+                slug: $0.id ?? "", name: $0.name(language), names: ["kk": $0.nameKk, "ru": $0.nameRu, "en": $0.nameEn],
+                latitude: $0.latitude, longitude: $0.longitude)
+        }
+    }
+
+    @Sendable func openAPI(req: Request) async throws -> Response {
+        try await req.fileio.asyncStreamFile(
+            at: req.application.directory.resourcesDirectory + "openapi.json",
+            mediaType: .json)
+    }
+}
+
+/// The `lang` query parameter of reference endpoints; when absent, the request's language.
+func languageParameter(_ req: Request) throws -> Language {
+    guard let raw = try? req.query.get(String.self, at: "lang") else { return req.language }
+    guard let language = Language(rawValue: raw) else { throw AppError.badRequest(field: "lang", key: "error_choice") }
+    return language
+}
+
+func cityIndex(_ database: any Database) async throws -> [String: City] {
+    Dictionary(uniqueKeysWithValues: try await allCities(on: database).compactMap { city in city.id.map { ($0, city) } })
+}

@@ -1,0 +1,180 @@
+import Fluent
+import Vapor
+
+/// `dauys demo-data --count N [--published] [--force]`: realistic synthetic reports across
+/// Kazakhstan's cities, for demos and benchmarks.
+struct DemoDataCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "count", help: "How many reports to make (1–1000000).")
+        var count: Int?
+
+        @Flag(name: "published", help: "Publish them, with public locations made as for real reports.")
+        var published: Bool
+
+        @Flag(name: "force", help: "Run even though the database holds real reports.")
+        var force: Bool
+    }
+
+    var help: String { "Fills the database with synthetic reports (refuses on real data unless --force)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard let count = signature.count, (1...1_000_000).contains(count) else {
+            throw CommandError("--count must be a number from 1 to 1000000")
+        }
+        let app = context.application
+        let real = try await Report.query(on: app.db).filter(\.$isDemo == false).count()
+        if real > 0 && !signature.force {
+            throw CommandError("the database holds \(real) real reports; refusing to mix in synthetic ones (use --force)")
+        }
+        let made = try await DemoData.make(count: count, published: signature.published, app: app, on: app.db)
+        context.console.print("Made \(made) synthetic reports\(signature.published ? ", published" : "").")
+    }
+}
+
+enum DemoData {
+    /// Makes `count` synthetic reports in batches of one transaction each.
+    static func make(count: Int, published: Bool, app: Application, on database: any Database, seed: UInt64? = nil)
+        async throws -> Int
+    {
+        var random = SplitMix(seed: seed ?? UInt64.random(in: 1 ... .max))
+        let cities = try await allCities(on: database)
+        guard !cities.isEmpty else { return 0 }
+        // Bigger cities get more reports: weight by position in the population-ordered list.
+        let weights = cities.indices.map { 1.0 / Double($0 + 2) }
+        let totalWeight = weights.reduce(0, +)
+        // Receipts of synthetic reports are never handed out; one cheap hash serves them all.
+        let placeholderHash = try Bcrypt.hash(ReceiptCode.generate(), cost: 4)
+        let today = Date()
+        var made = 0
+        while made < count {
+            var reports: [Report] = []
+            for _ in 0..<min(500, count - made) {
+                var pick = random.unit() * totalWeight
+                var city = cities[0]
+                for (index, weight) in weights.enumerated() {
+                    pick -= weight
+                    if pick <= 0 {
+                        city = cities[index]
+                        break
+                    }
+                }
+                let report = makeReport(city: city, today: today, random: &random, hash: placeholderHash)
+                report.id = UUID()
+                if published {
+                    report.status = ReportStatus.published.rawValue
+                    report.publicDescription = report.description
+                    report.publicPrecision = PublicPrecision.grid250.rawValue
+                    report.publishedAt = Date()
+                    if report.mayHavePin {
+                        let point = PublicLocation.make(
+                            reportID: try report.requireID(), latitude: report.latitude, longitude: report.longitude,
+                            precision: .grid250, cityCentre: .init(latitude: city.latitude, longitude: city.longitude),
+                            key: app.secrets.locationKey)
+                        report.publicLatitude = point.latitude
+                        report.publicLongitude = point.longitude
+                    }
+                }
+                reports.append(report)
+            }
+            let batch = reports
+            try await database.transaction { transaction in
+                for report in batch { try await report.create(on: transaction) }
+            }
+            made += batch.count
+        }
+        return made
+    }
+
+    static func makeReport(city: City, today: Date, random: inout SplitMix, hash: String) -> Report {
+        func pick<T>(_ items: [T]) -> T { items[Int(random.unit() * Double(items.count)) % items.count] }
+        let report = Report()
+        report.status = ReportStatus.pending.rawValue
+        report.role = random.unit() < 0.7 ? ReporterRole.victim.rawValue : ReporterRole.witness.rawValue
+        let daysAgo = Int(random.unit() * 730)
+        report.incidentDate = KazakhstanTime.dayString(today.addingTimeInterval(-Double(daysAgo) * 86400))
+        let hour = Int(random.unit() * 24)
+        report.incidentTime = random.unit() < 0.5 ? String(format: "%02d:%02d", hour, Int(random.unit() * 60)) : nil
+        report.timeBand = TimeBand(hour: hour).rawValue
+        // Within about 6 km of the centre, and always inside the country's box.
+        let latitude = city.latitude + (random.unit() - 0.5) * 0.1
+        let longitude = city.longitude + (random.unit() - 0.5) * 0.14
+        report.latitude = min(max(latitude, KazakhstanBounds.latitude.lowerBound), KazakhstanBounds.latitude.upperBound)
+        report.longitude = min(max(longitude, KazakhstanBounds.longitude.lowerBound), KazakhstanBounds.longitude.upperBound)
+        report.city = city.id ?? ""
+        let place = pick([PlaceType.street, .street, .public_transport, .public_transport, .taxi, .workplace, .education, .shop_cafe, .park, .online, .residential, .other])
+        report.placeType = place.rawValue
+        var kinds = [pick([HarassmentKind.catcalling, .verbal, .verbal, .nonverbal, .physical, .stalking, .coercion, .gender, .cyber, .bullying, .discrimination])]
+        if random.unit() < 0.4 {
+            let second = pick(HarassmentKind.allCases)
+            if !kinds.contains(second) { kinds.append(second) }
+        }
+        report.kinds = kinds
+        let known = place == .workplace || place == .education || random.unit() < 0.3
+        report.perpetrator = known ? Perpetrator.known.rawValue : Perpetrator.stranger.rawValue
+        report.perpetratorRelation =
+            known
+            ? (place == .workplace ? pick([PerpetratorRelation.colleague, .superior]) : place == .education ? .superior : pick(PerpetratorRelation.allCases)).rawValue
+            : nil
+        report.perpetratorCount = random.unit() < 0.8 ? PerpetratorCount.one.rawValue : PerpetratorCount.group.rawValue
+        report.prevented = random.unit() < 0.35
+        report.preventedBy = report.prevented ? pick(PreventedBy.allCases).rawValue : nil
+        let language = pick([Language.ru, .ru, .kk, .en])
+        report.description = pick(descriptions[language] ?? []) + " " + pick(endings[language] ?? [])
+        report.ageBand = random.unit() < 0.6 ? pick(AgeBand.allCases).rawValue : nil
+        report.gender = random.unit() < 0.7 ? pick([Gender.woman, .woman, .woman, .man, .other, .unsaid]).rawValue : nil
+        report.publishConsent = random.unit() < 0.85
+        report.source = random.unit() < 0.6 ? ReportSource.web.rawValue : ReportSource.telegram.rawValue
+        report.language = language.rawValue
+        report.isDemo = true
+        report.receiptLookup = "demo"
+        report.receiptHash = hash
+        return report
+    }
+
+    static let descriptions: [Language: [String]] = [
+        .ru: [
+            "Незнакомый мужчина шёл за мной от остановки и выкрикивал комментарии о моей внешности.",
+            "В автобусе человек несколько раз прижимался ко мне, хотя места было достаточно.",
+            "Руководитель на планёрке снова отпускал сальные шутки и намекал на «особое отношение».",
+            "Таксист всю дорогу задавал личные вопросы и предлагал «продолжить вечер».",
+            "Группа парней у торгового центра свистела и не давала пройти.",
+            "В мессенджере неизвестный присылает сообщения с угрозами и неприличными фото.",
+            "Коллега постоянно комментирует мою одежду и трогает за плечо.",
+        ],
+        .kk: [
+            "Аялдамадан бастап бейтаныс адам артымнан еріп, дөрекі сөздер айтты.",
+            "Автобуста бір адам орын бос болса да маған жабыса берді.",
+            "Әріптесім жиналыста жеке өмірім туралы ұятсыз әзілдер айтты.",
+            "Әлеуметтік желіде белгісіз адам қорқыту хабарламаларын жібереді.",
+        ],
+        .en: [
+            "A stranger followed me from the bus stop and shouted comments about my body.",
+            "On the bus a man kept pressing against me although there was plenty of room.",
+            "My manager made sexual jokes in a meeting and hinted at a promotion in exchange.",
+            "Someone I do not know keeps sending me threatening messages online.",
+        ],
+    ]
+
+    static let endings: [Language: [String]] = [
+        .ru: ["Было очень неприятно и страшно.", "Никто вокруг не вмешался.", "Я не знала, что делать.", "Это повторяется уже не в первый раз."],
+        .kk: ["Өте қорқынышты болды.", "Айналадағылар араласпады.", "Бұл бірінші рет емес."],
+        .en: ["It was frightening.", "Nobody around stepped in.", "It is not the first time."],
+    ]
+}
+
+/// A small seeded generator so demo data can be reproduced in tests and benchmarks.
+struct SplitMix {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
+}

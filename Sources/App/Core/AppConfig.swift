@@ -1,0 +1,136 @@
+import Vapor
+
+/// Every setting the server reads, parsed once at start-up.
+///
+/// A missing or malformed value stops start-up with a ``ConfigError`` that names the variable,
+/// so a typo in a deployment never silently falls back to something unsafe.
+struct AppConfig: Sendable {
+    enum DatabaseChoice: Sendable, Equatable {
+        /// The embedded default: one SQLite file inside the data folder.
+        case sqliteFile(path: String)
+        /// A throw-away database for tests.
+        case sqliteMemory
+        case postgres(url: String)
+    }
+
+    var dataDirectory: String
+    var database: DatabaseChoice
+    /// The address people use to reach the site, when it is behind a proxy or on a domain.
+    var publicURL: URL?
+    /// Upstream map tile server in Leaflet's `{z}/{x}/{y}` template form.
+    var tileURL: String
+    /// Where the quick-exit button leaves for.
+    var exitURL: String
+    var logLevel: Logger.Level
+    /// A base64 master secret shared by all instances; generated into the data folder when absent.
+    var secretFromEnvironment: String?
+    /// bcrypt cost for receipt codes and passwords. Lowered only by tests.
+    var hashCost: Int
+    /// A PostgreSQL schema to work in instead of `public`; tests use one schema per test.
+    var postgresSearchPath: String? = nil
+
+    /// Cookies get `Secure` whenever the site is served over HTTPS.
+    var usesHTTPS: Bool { publicURL?.scheme == "https" }
+
+    static let settingNames = [
+        "DAUYS_DATA_DIR", "DATABASE_URL", "DAUYS_PUBLIC_URL", "DAUYS_TILE_URL", "DAUYS_EXIT_URL",
+        "DAUYS_SECRET", "LOG_LEVEL",
+    ]
+
+    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        func value(_ name: String) -> String? {
+            guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+
+        let dataDirectory = value("DAUYS_DATA_DIR") ?? "./data"
+
+        let database: DatabaseChoice
+        if let url = value("DATABASE_URL") {
+            guard let parsed = URL(string: url), ["postgres", "postgresql"].contains(parsed.scheme ?? ""),
+                parsed.host != nil
+            else {
+                throw ConfigError(
+                    setting: "DATABASE_URL",
+                    problem: "must be a postgres:// URL such as postgres://user:password@localhost:5432/dauys")
+            }
+            database = .postgres(url: url)
+        } else {
+            database = .sqliteFile(path: dataDirectory + "/dauys.sqlite")
+        }
+
+        var publicURL: URL?
+        if let raw = value("DAUYS_PUBLIC_URL") {
+            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigError(
+                    setting: "DAUYS_PUBLIC_URL", problem: "must be an http:// or https:// address such as https://dauys.kz")
+            }
+            publicURL = url
+        }
+
+        let tileURL = value("DAUYS_TILE_URL") ?? "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        guard let tile = URL(string: tileURL.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
+            ["http", "https"].contains(tile.scheme ?? ""), tile.host != nil,
+            tileURL.contains("{z}"), tileURL.contains("{x}"), tileURL.contains("{y}")
+        else {
+            throw ConfigError(
+                setting: "DAUYS_TILE_URL",
+                problem: "must be an http(s) URL containing {z}, {x} and {y}, such as https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        }
+
+        let exitURL = value("DAUYS_EXIT_URL") ?? "https://www.google.kz/"
+        guard let exit = URL(string: exitURL), ["http", "https"].contains(exit.scheme ?? ""), exit.host != nil else {
+            throw ConfigError(setting: "DAUYS_EXIT_URL", problem: "must be an http(s) URL of a neutral site")
+        }
+
+        var logLevel = Logger.Level.info
+        if let raw = value("LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+                throw ConfigError(
+                    setting: "LOG_LEVEL",
+                    problem: "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            logLevel = level
+        }
+
+        let secret = value("DAUYS_SECRET")
+        if let secret {
+            guard let bytes = Data(base64Encoded: secret), bytes.count >= 32 else {
+                throw ConfigError(
+                    setting: "DAUYS_SECRET", problem: "must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)")
+            }
+        }
+
+        return AppConfig(
+            dataDirectory: dataDirectory, database: database, publicURL: publicURL, tileURL: tileURL,
+            exitURL: exitURL, logLevel: logLevel, secretFromEnvironment: secret, hashCost: 11)
+    }
+
+    /// The origin of the tile server, for the Content-Security-Policy.
+    var tileOrigin: String {
+        let cleaned = tileURL.replacingOccurrences(of: "{s}", with: "a")
+            .replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
+        guard let url = URL(string: cleaned), let scheme = url.scheme, let host = url.host else { return "" }
+        let port = url.port.map { ":\($0)" } ?? ""
+        let hostPattern = tileURL.contains("{s}") ? "*." + host.split(separator: ".").dropFirst().joined(separator: ".") : host
+        return "\(scheme)://\(hostPattern)\(port)"
+    }
+}
+
+struct ConfigError: Error, CustomStringConvertible {
+    var setting: String
+    var problem: String
+    var description: String { "Setting \(setting) \(problem)." }
+}
+
+extension Application {
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+
+    var config: AppConfig {
+        get {
+            guard let config = storage[ConfigKey.self] else { fatalError("configure(_:config:) was not called") }
+            return config
+        }
+        set { storage[ConfigKey.self] = newValue }
+    }
+}

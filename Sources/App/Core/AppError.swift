@@ -1,0 +1,41 @@
+import Vapor
+
+/// The one error type of the application.
+///
+/// `messageKey` and the values of `fields` are translation keys: the error middleware turns
+/// them into text in the visitor's language (SPEC rule 4).
+struct AppError: AbortError, Sendable {
+    var status: HTTPResponseStatus
+    /// A stable machine-readable code for API clients, such as `validation_failed`.
+    var code: String
+    var messageKey: String
+    /// Field name (as in the API) → translation key of what is wrong with it.
+    var fields: [String: String] = [:]
+
+    var reason: String { code }
+
+    static func validation(_ fields: [String: String]) -> AppError {
+        AppError(status: .badRequest, code: "validation_failed", messageKey: "error_validation", fields: fields)
+    }
+
+    static func badRequest(field: String, key: String) -> AppError {
+        AppError(status: .badRequest, code: "invalid_parameter", messageKey: "error_validation", fields: [field: key])
+    }
+
+    static let notFound = AppError(status: .notFound, code: "not_found", messageKey: "error_not_found")
+    static let receiptNotFound = AppError(status: .notFound, code: "receipt_not_found", messageKey: "error_receipt_not_found")
+    static let unauthorized = AppError(status: .unauthorized, code: "unauthorized", messageKey: "error_unauthorized")
+    static let forbidden = AppError(status: .forbidden, code: "forbidden", messageKey: "error_forbidden")
+    static let conflict = AppError(status: .conflict, code: "conflict", messageKey: "error_conflict")
+}
+
+/// The JSON error shape of SPEC §3: `{ "error": { "code", "message", "fields" } }`.
+struct ErrorBody: Content {
+    struct Detail: Content {
+        var code: String
+        var message: String
+        var fields: [String: String]?
+        var errorId: String?
+    }
+    var error: Detail
+}

@@ -1,0 +1,73 @@
+import Vapor
+
+/// The keys the server derives from one master secret.
+///
+/// Each purpose gets its own key through HKDF, so a key that leaks through one feature says
+/// nothing about the others.
+struct Secrets: Sendable {
+    /// Indexes receipt codes (a short keyed hash narrows the lookup; bcrypt verifies).
+    let receiptLookupKey: SymmetricKey
+    /// Seeds the random displacement of public locations (SPEC §6).
+    let locationKey: SymmetricKey
+    /// Encrypts reporters' contact details at rest.
+    let contactKey: SymmetricKey
+
+    init(master: SymmetricKey) {
+        func derive(_ purpose: String) -> SymmetricKey {
+            HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: master, salt: Data("dauys".utf8), info: Data(purpose.utf8), outputByteCount: 32)
+        }
+        receiptLookupKey = derive("receipt-lookup")
+        locationKey = derive("location-displacement")
+        contactKey = derive("contact-encryption")
+    }
+
+    static let fileName = "secret.key"
+
+    /// Takes the master secret from `DAUYS_SECRET`, or from the data folder, generating it there
+    /// on first start with permissions 0600.
+    static func load(config: AppConfig, logger: Logger) throws -> Secrets {
+        if let fromEnvironment = config.secretFromEnvironment, let bytes = Data(base64Encoded: fromEnvironment) {
+            return Secrets(master: SymmetricKey(data: bytes))
+        }
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(
+            atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = config.dataDirectory + "/" + fileName
+        if let existing = fileManager.contents(atPath: path) {
+            let text = String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let bytes = Data(base64Encoded: text), bytes.count >= 32 else {
+                throw ConfigError(
+                    setting: "DAUYS_DATA_DIR", problem: "holds a damaged \(fileName); restore it from a backup")
+            }
+            return Secrets(master: SymmetricKey(data: bytes))
+        }
+        let master = SymmetricKey(size: .bits256)
+        let encoded = master.withUnsafeBytes { Data($0) }.base64EncodedString()
+        guard
+            fileManager.createFile(
+                atPath: path, contents: Data((encoded + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw ConfigError(setting: "DAUYS_DATA_DIR", problem: "is not writable (could not create \(fileName))")
+        }
+        logger.notice("Generated a new server secret in the data folder; back it up with the database.")
+        return Secrets(master: master)
+    }
+}
+
+extension Application {
+    private struct SecretsKey: StorageKey { typealias Value = Secrets }
+
+    var secrets: Secrets {
+        get {
+            guard let secrets = storage[SecretsKey.self] else { fatalError("configure(_:config:) was not called") }
+            return secrets
+        }
+        set { storage[SecretsKey.self] = newValue }
+    }
+}
+
+extension Request {
+    var secrets: Secrets { application.secrets }
+    var config: AppConfig { application.config }
+}

@@ -1,0 +1,146 @@
+import Fluent
+import Vapor
+
+enum AccountRole: String, CaseIterable, Codable, Sendable { case moderator, admin }
+
+/// A moderator's or administrator's account.
+final class Account: Model, @unchecked Sendable {
+    static let schema = "accounts"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "email") var email: String
+    @Field(key: "password_hash") var passwordHash: String
+    @Field(key: "role") var role: String
+    /// Set for a password printed by `dauys admin create`: it must be replaced at first login.
+    @Field(key: "must_change_password") var mustChangePassword: Bool
+    @Field(key: "failed_logins") var failedLogins: Int
+    @OptionalField(key: "locked_until") var lockedUntil: Date?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+
+    init(email: String, passwordHash: String, role: AccountRole, mustChangePassword: Bool) {
+        self.email = email
+        self.passwordHash = passwordHash
+        self.role = role.rawValue
+        self.mustChangePassword = mustChangePassword
+        failedLogins = 0
+    }
+
+    var accountRole: AccountRole { AccountRole(rawValue: role) ?? .moderator }
+}
+
+/// A bearer token for the admin API; only its SHA-256 is stored.
+final class APIToken: Model, @unchecked Sendable {
+    static let schema = "api_tokens"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "account_id") var account: Account
+    @Field(key: "token_hash") var tokenHash: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+
+    init(accountID: UUID, tokenHash: String) {
+        $account.id = accountID
+        self.tokenHash = tokenHash
+    }
+}
+
+/// The one-time link printed on first start to create the first administrator.
+final class SetupToken: Model, @unchecked Sendable {
+    static let schema = "setup_tokens"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "expires_at") var expiresAt: Date
+
+    init() {}
+
+    init(tokenHash: String, expiresAt: Date) {
+        self.tokenHash = tokenHash
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Who did what to which report, and when (SPEC §3 audit trail).
+final class AuditEntry: Model, @unchecked Sendable {
+    static let schema = "audit_entries"
+
+    @ID(key: .id) var id: UUID?
+    @OptionalParent(key: "account_id") var account: Account?
+    @Field(key: "actor_email") var actorEmail: String
+    @Field(key: "action") var action: String
+    @OptionalField(key: "report_id") var reportID: UUID?
+    /// What changed, as `field: old → new` lines; never the original description or contact.
+    @Field(key: "detail") var detail: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+
+    init(account: Account, action: String, reportID: UUID?, detail: String) {
+        $account.id = account.id
+        actorEmail = account.email
+        self.action = action
+        self.reportID = reportID
+        self.detail = detail
+    }
+}
+
+struct CreateAccounts: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Account.schema)
+            .id()
+            .field("email", .string, .required)
+            .field("password_hash", .string, .required)
+            .field("role", .string, .required)
+            .field("must_change_password", .bool, .required)
+            .field("failed_logins", .int, .required)
+            .field("locked_until", .datetime)
+            .field("created_at", .datetime)
+            .unique(on: "email")
+            .create()
+        try await database.schema(APIToken.schema)
+            .id()
+            .field("account_id", .uuid, .required, .references(Account.schema, "id", onDelete: .cascade))
+            .field("token_hash", .string, .required)
+            .field("created_at", .datetime)
+            .unique(on: "token_hash")
+            .create()
+        try await database.schema(SetupToken.schema)
+            .id()
+            .field("token_hash", .string, .required)
+            .field("expires_at", .datetime, .required)
+            .create()
+        try await database.schema(AuditEntry.schema)
+            .id()
+            .field("account_id", .uuid, .references(Account.schema, "id", onDelete: .setNull))
+            .field("actor_email", .string, .required)
+            .field("action", .string, .required)
+            .field("report_id", .uuid)
+            .field("detail", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(AuditEntry.schema).delete()
+        try await database.schema(SetupToken.schema).delete()
+        try await database.schema(APIToken.schema).delete()
+        try await database.schema(Account.schema).delete()
+    }
+}
+
+enum TokenHashing {
+    /// Tokens are long random strings, so a fast hash is enough to keep them unusable if the
+    /// database leaks.
+    static func sha256(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func randomToken() -> String {
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

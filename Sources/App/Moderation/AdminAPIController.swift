@@ -1,0 +1,167 @@
+import Fluent
+import Vapor
+
+/// Moderation through the API, `/api/v1/admin`, with bearer tokens from `dauys admin token`.
+struct AdminAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("reports", use: list)
+        routes.get("reports", ":id", use: show)
+        routes.post("reports", ":id", "publish", use: publish)
+        routes.post("reports", ":id", "reject", use: reject)
+        routes.get("audit", use: audit)
+    }
+
+    /// Everything a moderator sees of a report, the originals included (never the public API).
+    struct ReportDTO: Content {
+        var id: UUID
+        var status: String
+        var role: String
+        var date: String
+        var time: String?
+        var timeBand: String?
+        var latitude: Double
+        var longitude: Double
+        var city: String
+        var landmark: String?
+        var placeType: String
+        var kinds: [String]
+        var perpetrator: String
+        var perpetratorRelation: String?
+        var perpetratorCount: String
+        var prevented: Bool
+        var preventedBy: String?
+        var description: String
+        var ageBand: String?
+        var gender: String?
+        var contact: String?
+        var publishConsent: Bool
+        var source: String
+        var language: String
+        var publicDescription: String?
+        var publicLatitude: Double?
+        var publicLongitude: Double?
+        var publicPrecision: String?
+        var rejectionCode: String?
+        var rejectionReason: String?
+        var createdAt: Date?
+        var publishedAt: Date?
+
+        init(_ report: Report, contactKey: SymmetricKey) {
+            id = report.id ?? UUID()
+            status = report.status
+            role = report.role
+            date = report.incidentDate
+            time = report.incidentTime
+            timeBand = report.timeBand
+            latitude = report.latitude
+            longitude = report.longitude
+            city = report.city
+            landmark = report.landmark
+            placeType = report.placeType
+            kinds = report.kinds.map(\.rawValue)
+            perpetrator = report.perpetrator
+            perpetratorRelation = report.perpetratorRelation
+            perpetratorCount = report.perpetratorCount
+            prevented = report.prevented
+            preventedBy = report.preventedBy
+            description = report.description
+            ageBand = report.ageBand
+            gender = report.gender
+            contact = report.contactSealed.flatMap { ContactSealing.open($0, key: contactKey) }
+            publishConsent = report.publishConsent
+            source = report.source
+            language = report.language
+            publicDescription = report.publicDescription
+            publicLatitude = report.publicLatitude
+            publicLongitude = report.publicLongitude
+            publicPrecision = report.publicPrecision
+            rejectionCode = report.rejectionCode
+            rejectionReason = report.rejectionReason
+            createdAt = report.createdAt
+            publishedAt = report.publishedAt
+        }
+    }
+
+    struct ReportListDTO: Content {
+        var status: String
+        var counts: [String: Int]
+        var reports: [ReportDTO]
+    }
+
+    @Sendable func list(req: Request) async throws -> ReportListDTO {
+        var status = ReportStatus.pending
+        if let raw = try? req.query.get(String.self, at: "status") {
+            guard let parsed = ReportStatus(rawValue: raw) else {
+                throw AppError.badRequest(field: "status", key: "error_choice")
+            }
+            status = parsed
+        }
+        let reports = try await ModerationService.queue(status: status, on: req.db)
+        let counts = try await ModerationService.counts(on: req.db)
+        return ReportListDTO(
+            status: status.rawValue,
+            counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+            reports: reports.map { ReportDTO($0, contactKey: req.secrets.contactKey) })
+    }
+
+    private func report(_ req: Request) async throws -> Report {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw AppError.notFound }
+        return try await ModerationService.report(id, on: req.db)
+    }
+
+    @Sendable func show(req: Request) async throws -> ReportDTO {
+        ReportDTO(try await report(req), contactKey: req.secrets.contactKey)
+    }
+
+    struct PublishRequest: Content {
+        var publicDescription: String?
+        var precision: String?
+    }
+
+    @Sendable func publish(req: Request) async throws -> ReportDTO {
+        let report = try await report(req)
+        let body = try req.content.decode(PublishRequest.self, as: .json)
+        var precision = PublicPrecision.grid250
+        if let raw = body.precision {
+            guard let parsed = PublicPrecision(rawValue: raw) else {
+                throw AppError.validation(["precision": "error_choice"])
+            }
+            precision = parsed
+        }
+        try await ModerationService.publish(
+            report, publicDescription: body.publicDescription, precision: precision, by: try req.requireAccount(),
+            app: req.application, on: req.db)
+        return ReportDTO(report, contactKey: req.secrets.contactKey)
+    }
+
+    struct RejectRequest: Content {
+        var reasonCode: String?
+        var reason: String?
+    }
+
+    @Sendable func reject(req: Request) async throws -> ReportDTO {
+        let report = try await report(req)
+        let body = try req.content.decode(RejectRequest.self, as: .json)
+        guard let raw = TextRules.trimmed(body.reasonCode) else {
+            throw AppError.validation(["reasonCode": "error_required"])
+        }
+        guard let code = RejectionReason(rawValue: raw) else { throw AppError.validation(["reasonCode": "error_choice"]) }
+        try await ModerationService.reject(
+            report, code: code, reason: body.reason, by: try req.requireAccount(), on: req.db)
+        return ReportDTO(report, contactKey: req.secrets.contactKey)
+    }
+
+    struct AuditDTO: Content {
+        var at: Date?
+        var actor: String
+        var action: String
+        var reportId: UUID?
+        var detail: String
+    }
+
+    @Sendable func audit(req: Request) async throws -> [AuditDTO] {
+        try await ModerationService.audit(on: req.db).map {
+            AuditDTO(at: $0.createdAt, actor: $0.actorEmail, action: $0.action, reportId: $0.reportID, detail: $0.detail)
+        }
+    }
+}

@@ -1,0 +1,352 @@
+import Fluent
+import Vapor
+
+/// The admin panel: login, first-administrator setup, the moderation queue and a report's page.
+struct AdminWebController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let admin = routes.grouped("admin")
+        admin.get("login", use: loginForm)
+        admin.post("login", use: login)
+        admin.get("setup", ":token", use: setupForm)
+        admin.post("setup", ":token", use: setup)
+
+        let signedIn = admin.grouped(AdminPageMiddleware())
+        signedIn.get(use: queue)
+        signedIn.get("reports", ":id", use: show)
+        signedIn.post("reports", ":id", "save", use: save)
+        signedIn.post("reports", ":id", "publish", use: publish)
+        signedIn.post("reports", ":id", "reject", use: reject)
+        signedIn.get("audit", use: audit)
+        signedIn.get("password", use: passwordForm)
+        signedIn.post("password", use: changePassword)
+        signedIn.post("logout", use: logout)
+    }
+
+    // MARK: Signing in
+
+    struct LoginContent: Encodable {
+        var email: String
+        var error: String?
+    }
+
+    struct LoginForm: Content {
+        var email: String?
+        var password: String?
+    }
+
+    private func renderLogin(_ req: Request, email: String, error: String?, status: HTTPStatus) async throws -> Response {
+        let view = try await req.view.render(
+            "admin/login", PageContext(req, title: req.text("admin_login_title"), nav: "admin", content: LoginContent(email: email, error: error)))
+        return try await view.encodeResponse(status: status, for: req)
+    }
+
+    @Sendable func loginForm(req: Request) async throws -> Response {
+        try await renderLogin(req, email: "", error: nil, status: .ok)
+    }
+
+    @Sendable func login(req: Request) async throws -> Response {
+        let form = (try? req.content.decode(LoginForm.self)) ?? LoginForm()
+        let email = String((form.email ?? "").prefix(254))
+        switch try await AccountService.login(email: email, password: form.password ?? "", app: req.application, on: req.db) {
+        case .success(let account):
+            try AdminSession.start(req, account: account)
+            return req.redirect(to: account.mustChangePassword ? "/admin/password" : "/admin")
+        case .wrongCredentials:
+            return try await renderLogin(req, email: email, error: req.text("admin_login_wrong"), status: .unauthorized)
+        case .locked:
+            return try await renderLogin(req, email: email, error: req.text("admin_login_locked"), status: .tooManyRequests)
+        }
+    }
+
+    struct SetupContent: Encodable {
+        var token: String
+        var email: String
+        var errors: [String]
+    }
+
+    struct SetupForm: Content {
+        var email: String?
+        var password: String?
+    }
+
+    @Sendable func setupForm(req: Request) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        guard try await AccountService.isValidSetupToken(token, on: req.db) else { throw AppError.notFound }
+        let view = try await req.view.render(
+            "admin/setup", PageContext(req, title: req.text("admin_setup_title"), nav: "admin", content: SetupContent(token: token, email: "", errors: [])))
+        return try await view.encodeResponse(for: req)
+    }
+
+    @Sendable func setup(req: Request) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        let form = (try? req.content.decode(SetupForm.self)) ?? SetupForm()
+        do {
+            let account = try await AccountService.completeSetup(
+                token: token, email: form.email ?? "", password: form.password ?? "", app: req.application, on: req.db)
+            try AdminSession.start(req, account: account)
+            return req.redirect(to: "/admin")
+        } catch let error as AppError where error.status == .badRequest {
+            let content = SetupContent(
+                token: token, email: String((form.email ?? "").prefix(254)), errors: error.fields.values.map { req.text($0) })
+            let view = try await req.view.render(
+                "admin/setup", PageContext(req, title: req.text("admin_setup_title"), nav: "admin", content: content))
+            return try await view.encodeResponse(status: .badRequest, for: req)
+        }
+    }
+
+    @Sendable func logout(req: Request) async throws -> Response {
+        req.session.destroy()
+        return req.redirect(to: "/admin/login")
+    }
+
+    struct PasswordContent: Encodable {
+        var csrf: String
+        var errors: [String]
+        var mustChange: Bool
+    }
+
+    struct PasswordForm: Content {
+        var password: String?
+        var confirmation: String?
+    }
+
+    @Sendable func passwordForm(req: Request) async throws -> Response {
+        let account = try req.requireAccount()
+        let content = PasswordContent(csrf: AdminSession.csrfToken(req), errors: [], mustChange: account.mustChangePassword)
+        return try await req.view.render(
+            "admin/password", PageContext(req, title: req.text("admin_password_title"), nav: "admin", content: content)
+        ).encodeResponse(for: req)
+    }
+
+    @Sendable func changePassword(req: Request) async throws -> Response {
+        let account = try req.requireAccount()
+        let form = (try? req.content.decode(PasswordForm.self)) ?? PasswordForm()
+        var errors: [String] = []
+        if form.password != form.confirmation {
+            errors.append(req.text("error_password_mismatch"))
+        } else {
+            do {
+                try await AccountService.changePassword(account, to: form.password ?? "", app: req.application, on: req.db)
+                return req.redirect(to: "/admin")
+            } catch let error as AppError {
+                errors = error.fields.values.map { req.text($0) }
+            }
+        }
+        let content = PasswordContent(csrf: AdminSession.csrfToken(req), errors: errors, mustChange: account.mustChangePassword)
+        return try await req.view.render(
+            "admin/password", PageContext(req, title: req.text("admin_password_title"), nav: "admin", content: content)
+        ).encodeResponse(status: .badRequest, for: req)
+    }
+
+    // MARK: Moderation
+
+    struct QueueRow: Encodable {
+        var id: String
+        var submitted: String
+        var date: String
+        var city: String
+        var kinds: String
+        var excerpt: String
+    }
+
+    struct StatusTab: Encodable {
+        var status: String
+        var label: String
+        var count: Int
+        var current: Bool
+    }
+
+    struct QueueContent: Encodable {
+        var account: String
+        var csrf: String
+        var tabs: [StatusTab]
+        var rows: [QueueRow]
+        var status: String
+    }
+
+    @Sendable func queue(req: Request) async throws -> View {
+        let account = try req.requireAccount()
+        let raw = (try? req.query.get(String.self, at: "status")) ?? "pending"
+        guard let status = ReportStatus(rawValue: raw) else { throw AppError.badRequest(field: "status", key: "error_choice") }
+        let counts = try await ModerationService.counts(on: req.db)
+        let cities = try await cityIndex(req.db)
+        let rows = try await ModerationService.queue(status: status, on: req.db).map { report in
+            QueueRow(
+                id: report.id?.uuidString ?? "", submitted: report.createdAt.map(Self.timestamp) ?? "",
+                date: report.incidentDate, city: cities[report.city]?.name(req.language) ?? report.city,
+                kinds: report.kinds.map { req.text("kind_" + $0.rawValue) }.joined(separator: ", "),
+                excerpt: String(report.description.prefix(140)))
+        }
+        let tabs = ReportStatus.allCases.map {
+            StatusTab(status: $0.rawValue, label: req.text("status_" + $0.rawValue), count: counts[$0] ?? 0, current: $0 == status)
+        }
+        let content = QueueContent(
+            account: account.email, csrf: AdminSession.csrfToken(req), tabs: tabs, rows: rows, status: status.rawValue)
+        return try await req.view.render("admin/queue", PageContext(req, title: req.text("admin_queue_title"), nav: "admin", content: content))
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.timeZone = KazakhstanTime.zone
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+
+    struct Fact: Encodable {
+        var label: String
+        var value: String
+    }
+
+    struct ReportContent: Encodable {
+        var id: String
+        var csrf: String
+        var status: String
+        var statusLabel: String
+        var facts: [Fact]
+        var description: String
+        var publicDescription: String
+        var contact: String?
+        var precisions: [Choice]
+        var reasons: [Choice]
+        var canPublish: Bool
+        var canReject: Bool
+        var pinNote: String
+        var errors: [String]
+        var saved: Bool
+    }
+
+    private func renderReport(_ req: Request, _ report: Report, errors: [String] = [], saved: Bool = false, status: HTTPStatus = .ok)
+        async throws -> Response
+    {
+        let cities = try await cityIndex(req.db)
+        var facts: [Fact] = [
+            Fact(label: req.text("field_role"), value: req.text("role_" + report.role)),
+            Fact(label: req.text("field_date"), value: report.incidentDate),
+            Fact(
+                label: req.text("field_time"),
+                value: [report.incidentTime, report.timeBand.map { req.text("band_" + $0) }].compactMap { $0 }.joined(separator: " · ")),
+            Fact(label: req.text("field_city"), value: cities[report.city]?.name(req.language) ?? report.city),
+            Fact(label: req.text("field_location"), value: String(format: "%.5f, %.5f", report.latitude, report.longitude)),
+            Fact(label: req.text("field_landmark"), value: report.landmark ?? "—"),
+            Fact(label: req.text("field_placeType"), value: req.text("place_" + report.placeType)),
+            Fact(label: req.text("field_kinds"), value: report.kinds.map { req.text("kind_" + $0.rawValue) }.joined(separator: ", ")),
+            Fact(
+                label: req.text("field_perpetrator"),
+                value: [req.text("perpetrator_" + report.perpetrator), report.perpetratorRelation.map { req.text("relation_" + $0) },
+                    req.text("count_" + report.perpetratorCount)].compactMap { $0 }.joined(separator: " · ")),
+            Fact(
+                label: req.text("field_prevented"),
+                value: report.prevented
+                    ? req.text("answer_prevented_yes") + (report.preventedBy.map { " · " + req.text("prevented_by_" + $0) } ?? "")
+                    : req.text("answer_prevented_no")),
+            Fact(label: req.text("field_ageBand"), value: report.ageBand.map { req.text("age_" + $0) } ?? "—"),
+            Fact(label: req.text("field_gender"), value: report.gender.map { req.text("gender_" + $0) } ?? "—"),
+            Fact(label: req.text("field_publishConsent"), value: req.text(report.publishConsent ? "answer_consent_yes" : "answer_consent_no")),
+            Fact(label: req.text("admin_source"), value: report.source + " · " + report.language),
+            Fact(label: req.text("admin_submitted"), value: report.createdAt.map(Self.timestamp) ?? ""),
+        ]
+        if let code = report.rejectionCode {
+            facts.append(Fact(label: req.text("admin_rejection"), value: req.text("rejection_" + code) + (report.rejectionReason.map { " — " + $0 } ?? "")))
+        }
+        let currentPrecision = report.publicPrecision ?? PublicPrecision.grid250.rawValue
+        let content = ReportContent(
+            id: report.id?.uuidString ?? "", csrf: AdminSession.csrfToken(req), status: report.status,
+            statusLabel: req.text("status_" + report.status), facts: facts, description: report.description,
+            publicDescription: report.publicDescription ?? report.description,
+            contact: report.contactSealed.flatMap { ContactSealing.open($0, key: req.secrets.contactKey) },
+            precisions: req.choices(PublicPrecision.self, prefix: "precision", selected: [currentPrecision]),
+            reasons: req.choices(RejectionReason.self, prefix: "rejection", selected: [report.rejectionCode ?? ""]),
+            canPublish: report.reportStatus == .pending || report.reportStatus == .rejected,
+            canReject: report.reportStatus == .pending || report.reportStatus == .published,
+            pinNote: req.text(report.mayHavePin ? "admin_pin_shown" : "admin_pin_hidden"), errors: errors, saved: saved)
+        let view = try await req.view.render(
+            "admin/report", PageContext(req, title: req.text("admin_report_title"), nav: "admin", content: content))
+        return try await view.encodeResponse(status: status, for: req)
+    }
+
+    private func loadReport(_ req: Request) async throws -> Report {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw AppError.notFound }
+        return try await ModerationService.report(id, on: req.db)
+    }
+
+    @Sendable func show(req: Request) async throws -> Response {
+        try await renderReport(req, try await loadReport(req))
+    }
+
+    struct PublishForm: Content {
+        var publicDescription: String?
+        var precision: String?
+    }
+
+    @Sendable func save(req: Request) async throws -> Response {
+        let report = try await loadReport(req)
+        let form = (try? req.content.decode(PublishForm.self)) ?? PublishForm()
+        do {
+            try await ModerationService.savePublicDescription(report, text: form.publicDescription, by: try req.requireAccount(), on: req.db)
+            return try await renderReport(req, report, saved: true)
+        } catch let error as AppError where error.status == .badRequest {
+            return try await renderReport(req, report, errors: error.fields.values.map { req.text($0) }, status: .badRequest)
+        }
+    }
+
+    @Sendable func publish(req: Request) async throws -> Response {
+        let report = try await loadReport(req)
+        let form = (try? req.content.decode(PublishForm.self)) ?? PublishForm()
+        guard let precision = PublicPrecision(rawValue: form.precision ?? "grid250") else {
+            return try await renderReport(req, report, errors: [req.text("error_choice")], status: .badRequest)
+        }
+        do {
+            try await ModerationService.publish(
+                report, publicDescription: form.publicDescription, precision: precision, by: try req.requireAccount(),
+                app: req.application, on: req.db)
+            return req.redirect(to: "/admin?status=pending")
+        } catch let error as AppError where error.status == .badRequest || error.status == .conflict {
+            let messages = error.fields.isEmpty ? [req.text(error.messageKey)] : error.fields.values.map { req.text($0) }
+            return try await renderReport(req, report, errors: messages, status: error.status)
+        }
+    }
+
+    struct RejectForm: Content {
+        var reasonCode: String?
+        var reason: String?
+    }
+
+    @Sendable func reject(req: Request) async throws -> Response {
+        let report = try await loadReport(req)
+        let form = (try? req.content.decode(RejectForm.self)) ?? RejectForm()
+        guard let code = form.reasonCode.flatMap(RejectionReason.init(rawValue:)) else {
+            return try await renderReport(req, report, errors: [req.text("admin_reason_required")], status: .badRequest)
+        }
+        do {
+            try await ModerationService.reject(report, code: code, reason: form.reason, by: try req.requireAccount(), on: req.db)
+            return req.redirect(to: "/admin?status=pending")
+        } catch let error as AppError where error.status == .badRequest || error.status == .conflict {
+            let messages = error.fields.isEmpty ? [req.text(error.messageKey)] : error.fields.values.map { req.text($0) }
+            return try await renderReport(req, report, errors: messages, status: error.status)
+        }
+    }
+
+    struct AuditRow: Encodable {
+        var at: String
+        var actor: String
+        var action: String
+        var report: String
+        var detail: String
+    }
+
+    struct AuditContent: Encodable {
+        var csrf: String
+        var rows: [AuditRow]
+    }
+
+    @Sendable func audit(req: Request) async throws -> View {
+        let rows = try await ModerationService.audit(on: req.db).map {
+            AuditRow(
+                at: $0.createdAt.map(Self.timestamp) ?? "", actor: $0.actorEmail, action: $0.action,
+                report: $0.reportID?.uuidString ?? "", detail: $0.detail)
+        }
+        return try await req.view.render(
+            "admin/audit", PageContext(req, title: req.text("admin_audit_title"), nav: "admin", content: AuditContent(csrf: AdminSession.csrfToken(req), rows: rows)))
+    }
+}

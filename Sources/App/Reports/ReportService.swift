@@ -1,0 +1,102 @@
+import Fluent
+import Vapor
+
+/// Submitting, finding and withdrawing reports: plain functions over a `Database`, so they are
+/// testable without HTTP and shared by the API, the website and (later) the Telegram bot.
+enum ReportService {
+    struct Receipt: Content, Equatable {
+        var receipt: String
+        var status: String
+    }
+
+    /// Stores a validated report and returns its receipt code.
+    ///
+    /// The insert is committed before this returns, and callers answer only after that, so an
+    /// acknowledged report is durable (SPEC rule 3).
+    static func submit(_ valid: ValidReport, source: ReportSource, app: Application, on database: any Database)
+        async throws -> Receipt
+    {
+        let code = ReceiptCode.generate()
+        let report = Report()
+        report.status = ReportStatus.pending.rawValue
+        report.role = valid.role.rawValue
+        report.incidentDate = valid.date
+        report.incidentTime = valid.time
+        report.timeBand = valid.timeBand?.rawValue
+        report.latitude = valid.latitude
+        report.longitude = valid.longitude
+        report.city = valid.city
+        report.landmark = valid.landmark
+        report.placeType = valid.placeType.rawValue
+        report.kinds = valid.kinds
+        report.perpetrator = valid.perpetrator.rawValue
+        report.perpetratorRelation = valid.perpetratorRelation?.rawValue
+        report.perpetratorCount = valid.perpetratorCount.rawValue
+        report.prevented = valid.prevented
+        report.preventedBy = valid.preventedBy?.rawValue
+        report.description = valid.description
+        report.ageBand = valid.ageBand?.rawValue
+        report.gender = valid.gender?.rawValue
+        report.contactSealed = try valid.contact.map { try ContactSealing.seal($0, key: app.secrets.contactKey) }
+        report.publishConsent = valid.publishConsent
+        report.source = source.rawValue
+        report.language = valid.language.rawValue
+        report.isDemo = false
+        report.receiptLookup = ReceiptCode.lookupKey(for: code, key: app.secrets.receiptLookupKey)
+        report.receiptHash = try await app.slowHash(code)
+        try await report.create(on: database)
+        return Receipt(receipt: code, status: report.status)
+    }
+
+    /// The report a typed receipt code belongs to, or nil. Deleted reports are gone for good.
+    static func find(receipt typed: String, app: Application, on database: any Database) async throws -> Report? {
+        guard let code = ReceiptCode.normalize(typed) else { return nil }
+        let lookup = ReceiptCode.lookupKey(for: code, key: app.secrets.receiptLookupKey)
+        let candidates = try await Report.query(on: database).filter(\.$receiptLookup == lookup).limit(20).all()
+        for candidate in candidates where try await app.slowVerify(code, hash: candidate.receiptHash) {
+            return candidate
+        }
+        return nil
+    }
+
+    /// The reporter withdraws the report: it is deleted with everything attached to it.
+    static func withdraw(receipt typed: String, app: Application, on database: any Database) async throws -> Bool {
+        guard let report = try await find(receipt: typed, app: app, on: database) else { return false }
+        try await report.delete(on: database)
+        return true
+    }
+}
+
+/// What the reporter sees when checking a receipt: never the moderators' notes.
+struct ReceiptStatusDTO: Content {
+    var status: String
+    var submittedOn: String
+    var publicVersion: PublicIncident?
+    var rejectionCode: String?
+    var rejectionReason: String?
+
+    init(_ report: Report) {
+        status = report.status
+        submittedOn = report.createdAt.map(KazakhstanTime.dayString) ?? report.incidentDate
+        publicVersion = report.reportStatus == .published ? PublicIncident(report) : nil
+        rejectionCode = report.reportStatus == .rejected ? report.rejectionCode : nil
+        rejectionReason = report.reportStatus == .rejected ? report.rejectionReason : nil
+    }
+}
+
+/// Contact details are sealed with AES-GCM; only moderators' views open them.
+enum ContactSealing {
+    static func seal(_ contact: String, key: SymmetricKey) throws -> String {
+        guard let combined = try AES.GCM.seal(Data(contact.utf8), using: key).combined else {
+            throw AppError(status: .internalServerError, code: "internal_error", messageKey: "error_internal")
+        }
+        return combined.base64EncodedString()
+    }
+
+    static func open(_ sealed: String, key: SymmetricKey) -> String? {
+        guard let data = Data(base64Encoded: sealed), let box = try? AES.GCM.SealedBox(combined: data),
+            let plain = try? AES.GCM.open(box, using: key)
+        else { return nil }
+        return String(decoding: plain, as: UTF8.self)
+    }
+}

@@ -1,0 +1,119 @@
+import Fluent
+import Vapor
+
+/// The home page: the public map of published incidents with its filters.
+struct MapWebController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(use: home)
+    }
+
+    /// The filter form as the browser sends it; single choices keep it easy on a phone.
+    struct FilterForm: Content {
+        var from: String?
+        var to: String?
+        var kind: String?
+        var placeType: String?
+        var perpetrator: String?
+        var prevented: String?
+        var city: String?
+
+        /// The same filters in the API's spelling, so page and API share one parser.
+        var apiQuery: [String: String] {
+            var query: [String: String] = [:]
+            query["from"] = from
+            query["to"] = to
+            query["kinds"] = kind
+            query["placeTypes"] = placeType
+            query["perpetrator"] = perpetrator
+            query["prevented"] = prevented
+            query["city"] = city
+            query["perPage"] = "20"
+            return query.filter { !$0.value.isEmpty }
+        }
+    }
+
+    struct IncidentRow: Encodable {
+        var date: String
+        var city: String
+        var place: String
+        var kinds: String
+        var perpetrator: String
+        var prevented: Bool
+        var outcome: String
+        var description: String
+    }
+
+    struct HomeContent: Encodable {
+        var form: FilterForm
+        var cities: [Choice]
+        var kinds: [Choice]
+        var placeTypes: [Choice]
+        var perpetrators: [Choice]
+        var preventedChoices: [Choice]
+        var tileURL: String
+        var citiesJSON: String
+        /// Labels the map script needs for popups, in the page's language.
+        var labelsJSON: String
+        var hasFilterErrors: Bool
+        var incidents: [IncidentRow]
+        var total: Int
+        var filterErrors: [String]
+        var today: String
+    }
+
+    @Sendable func home(req: Request) async throws -> View {
+        let form = (try? req.query.decode(FilterForm.self)) ?? FilterForm()
+        let cities = try await allCities(on: req.db)
+        let cityNames = Dictionary(uniqueKeysWithValues: cities.map { ($0.id ?? "", $0.name(req.language)) })
+        var filterErrors: [String] = []
+        var rows: [IncidentRow] = []
+        var total = 0
+        do {
+            let filters = try IncidentFilters.parse(form.apiQuery, knownCities: Set(cityNames.keys))
+            let page = try await IncidentQueries.page(filters, on: req.db)
+            total = page.total
+            rows = page.incidents.map { incident in
+                IncidentRow(
+                    date: incident.date, city: cityNames[incident.city] ?? incident.city,
+                    place: req.text("place_" + incident.placeType),
+                    kinds: incident.kinds.map { req.text("kind_" + $0) }.joined(separator: ", "),
+                    perpetrator: req.text("perpetrator_" + incident.perpetrator), prevented: incident.prevented,
+                    outcome: req.text(incident.prevented ? "legend_prevented" : "legend_not_prevented"),
+                    description: incident.description)
+            }
+        } catch let error as AppError {
+            filterErrors = error.fields.sorted { $0.key < $1.key }.map { req.text("filter_" + $0.key) + ": " + req.text($0.value) }
+        }
+
+        struct CityPoint: Encodable {
+            var slug: String
+            var lat: Double
+            var lon: Double
+        }
+        let cityPoints = cities.map { CityPoint(slug: $0.id ?? "", lat: $0.latitude, lon: $0.longitude) }
+        let citiesJSON = String(decoding: try JSONEncoder().encode(cityPoints), as: UTF8.self)
+
+        let content = HomeContent(
+            form: form,
+            cities: cities.map { Choice(value: $0.id ?? "", label: $0.name(req.language), selected: $0.id == form.city) },
+            kinds: req.choices(HarassmentKind.self, prefix: "kind", selected: [form.kind ?? ""]),
+            placeTypes: req.choices(PlaceType.self, prefix: "place", selected: [form.placeType ?? ""]),
+            perpetrators: req.choices(Perpetrator.self, prefix: "perpetrator", selected: [form.perpetrator ?? ""]),
+            preventedChoices: [
+                Choice(value: "yes", label: req.text("legend_prevented"), selected: form.prevented == "yes"),
+                Choice(value: "no", label: req.text("legend_not_prevented"), selected: form.prevented == "no"),
+            ],
+            tileURL: req.config.tileURL, citiesJSON: citiesJSON,
+            labelsJSON: mapLabelsJSON(req, cities: cities), hasFilterErrors: !filterErrors.isEmpty, incidents: rows, total: total,
+            filterErrors: filterErrors, today: KazakhstanTime.today())
+        return try await req.view.render("home", PageContext(req, title: req.text("home_title"), nav: "map", scripts: ["map"], usesMap: true, content: content))
+    }
+}
+
+/// The translated labels the map's popups use, as JSON for a `data-` attribute.
+func mapLabelsJSON(_ req: Request, cities: [City]) -> String {
+    let prefixes = ["kind_", "place_", "perpetrator_", "relation_", "band_", "legend_", "popup_", "prevented_by_", "role_", "city_"]
+    var labels = req.application.translations.table(req.language).filter { key, _ in prefixes.contains { key.hasPrefix($0) } }
+    for city in cities { labels["city_" + (city.id ?? "")] = city.name(req.language) }
+    return String(decoding: (try? JSONEncoder().encode(labels)) ?? Data("{}".utf8), as: UTF8.self)
+}

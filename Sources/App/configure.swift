@@ -1,0 +1,95 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import SQLKit
+import Vapor
+
+/// Wires the whole application: settings, secrets, database, views, sessions, middleware,
+/// commands and routes, in that order.
+func configure(_ app: Application, config: AppConfig) async throws {
+    app.config = config
+    app.logger.logLevel = config.logLevel
+    app.secrets = try Secrets.load(config: config, logger: app.logger)
+    app.translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
+
+    // Database: the embedded SQLite file by default, PostgreSQL when DATABASE_URL is set.
+    switch config.database {
+    case .sqliteFile(let path):
+        try FileManager.default.createDirectory(
+            atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
+    case .postgres(let url):
+        var postgres = try SQLPostgresConfiguration(url: url)
+        postgres.searchPath = config.postgresSearchPath.map { [$0] }
+        app.databases.use(.postgres(configuration: postgres, sqlLogLevel: .trace), as: .psql)
+    }
+
+    app.migrations.add(CreateCity())
+    app.migrations.add(CreateReport())
+    app.migrations.add(CreateAccounts())
+    app.migrations.add(SessionRecord.migration)
+
+    if app.databases.ids().contains(.sqlite) {
+        try await SQLiteDurability.apply(to: app)
+    }
+    if let schema = config.postgresSearchPath, let sql = app.db as? any SQLDatabase {
+        try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+    }
+    try await app.autoMigrate()
+    try await seedCities(on: app.db)
+
+    // Views.
+    app.views.use(.leaf)
+    app.leaf.cache.isEnabled = app.environment.isRelease
+
+    // Sessions live in the database so any instance can serve any request. The cookie is
+    // HttpOnly, SameSite=Strict, Secure under HTTPS, and is only set on admin pages.
+    app.sessions.use(.fluent)
+    app.sessions.configuration = SessionsConfiguration(cookieName: "dauys_admin") { id in
+        HTTPCookies.Value(
+            string: id.string, maxAge: Int(AdminSession.absoluteLifetime), path: "/admin", isSecure: config.usesHTTPS,
+            isHTTPOnly: true, sameSite: .strict)
+    }
+
+    // Middleware, outermost first. Vapor's defaults are replaced on purpose: its request logger
+    // writes the full URL and its error middleware the user agent (SPEC rule 1).
+    app.middleware = Middlewares()
+    app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(config: config))
+    app.middleware.use(AppErrorMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(LanguageCookieMiddleware())
+    app.routes.defaultMaxBodySize = "64kb"
+    app.http.server.configuration.serverName = nil
+
+    // Commands of the one `dauys` executable (SPEC §7).
+    app.asyncCommands.use(ServeAndAnnounceCommand(), as: "serve", isDefault: true)
+    app.asyncCommands.use(MigrateNowCommand(), as: "migrate")
+    app.asyncCommands.use(AdminCommand(), as: "admin")
+    app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
+
+    try routes(app)
+}
+
+/// SQLite durability (SPEC §5, rule 3): write-ahead log, full fsync on commit, foreign keys,
+/// and a busy timeout so concurrent writers wait instead of failing.
+///
+/// Fluent's SQLite driver keeps one long-lived connection per event loop and offers no hook for
+/// new connections, so the settings are applied to each loop's connection at start-up.
+/// `journal_mode` is stored in the file itself; SQLiteNIO's build keeps SQLite's default of
+/// `synchronous=FULL` for any connection opened later.
+enum SQLiteDurability {
+    static let pragmas = [
+        "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
+    ]
+
+    static func apply(to app: Application) async throws {
+        for loop in app.eventLoopGroup.makeIterator() {
+            guard let sql = app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLDatabase else { continue }
+            for pragma in pragmas { try await sql.raw(SQLQueryString(pragma)).run() }
+        }
+    }
+}
