@@ -158,7 +158,7 @@ enum IncidentQueries {
         let total = try await published(filters, pinsOnly: true, on: database).count()
         let reports = try await published(filters, pinsOnly: true, on: database)
             .sort(\.$incidentDate, .descending).sort(\.$id)
-            .range(lower: (filters.page - 1) * filters.perPage, upper: filters.page * filters.perPage)
+            .offset((filters.page - 1) * filters.perPage).limit(filters.perPage)
             .all()
         return Page(incidents: reports.map(PublicIncident.init), total: total)
     }

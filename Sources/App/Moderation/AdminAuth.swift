@@ -37,9 +37,13 @@ enum AdminSession {
     static let absoluteLifetime: TimeInterval = 8 * 3600
     static let idleLifetime: TimeInterval = 30 * 60
 
-    static func start(_ request: Request, account: Account) throws {
+    static func start(_ request: Request, account: Account) async throws {
         // A new session id at login, so an id planted before login is worthless.
-        request.session.destroy()
+        if let old = request.session.id {
+            try await request.application.sessions.driver.deleteSession(old, for: request).get()
+            request.session.id = nil
+        }
+        request.session.data = SessionData()
         let now = Date().timeIntervalSince1970
         request.session.data["account"] = try account.requireID().uuidString
         request.session.data["started"] = String(now)

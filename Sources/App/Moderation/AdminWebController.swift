@@ -49,7 +49,7 @@ struct AdminWebController: RouteCollection {
         let email = String((form.email ?? "").prefix(254))
         switch try await AccountService.login(email: email, password: form.password ?? "", app: req.application, on: req.db) {
         case .success(let account):
-            try AdminSession.start(req, account: account)
+            try await AdminSession.start(req, account: account)
             return req.redirect(to: account.mustChangePassword ? "/admin/password" : "/admin")
         case .wrongCredentials:
             return try await renderLogin(req, email: email, error: req.text("admin_login_wrong"), status: .unauthorized)
@@ -83,7 +83,7 @@ struct AdminWebController: RouteCollection {
         do {
             let account = try await AccountService.completeSetup(
                 token: token, email: form.email ?? "", password: form.password ?? "", app: req.application, on: req.db)
-            try AdminSession.start(req, account: account)
+            try await AdminSession.start(req, account: account)
             return req.redirect(to: "/admin")
         } catch let error as AppError where error.status == .badRequest {
             let content = SetupContent(

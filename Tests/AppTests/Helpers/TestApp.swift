@@ -1,0 +1,157 @@
+import Fluent
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import App
+
+/// Runs `test` against a freshly configured application.
+///
+/// By default the database is a private in-memory SQLite. When `DAUYS_TEST_DATABASE_URL` is set
+/// (the test script does so), each test gets its own schema on that PostgreSQL server, so the
+/// same suite runs on both databases and tests never see each other's rows.
+func withApp(
+    _ adjust: (inout AppConfig) -> Void = { _ in }, _ test: (Application) async throws -> Void
+) async throws {
+    let app = try await Application.make(.testing)
+    var config = testConfig()
+    adjust(&config)
+    do {
+        try await configure(app, config: config)
+        try await test(app)
+    } catch {
+        await cleanUp(app, config: config)
+        throw error
+    }
+    await cleanUp(app, config: config)
+}
+
+private func cleanUp(_ app: Application, config: AppConfig) async {
+    if let schema = config.postgresSearchPath, let sql = app.db as? any SQLDatabase {
+        try? await sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+    }
+    try? await app.asyncShutdown()
+}
+
+/// Whether this run is the PostgreSQL run of the suite.
+var testsUsePostgres: Bool { ProcessInfo.processInfo.environment["DAUYS_TEST_DATABASE_URL"] != nil }
+
+func testConfig() -> AppConfig {
+    let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("dauys-test-\(UUID().uuidString)").path
+    var database = AppConfig.DatabaseChoice.sqliteMemory
+    var schema: String?
+    if let url = ProcessInfo.processInfo.environment["DAUYS_TEST_DATABASE_URL"] {
+        database = .postgres(url: url)
+        schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
+    return AppConfig(
+        dataDirectory: dataDirectory, database: database, publicURL: nil,
+        tileURL: "https://tile.openstreetmap.org/{z}/{x}/{y}.png", exitURL: "https://www.google.kz/", logLevel: .warning,
+        secretFromEnvironment: Data(repeating: 7, count: 32).base64EncodedString(), hashCost: 4,
+        postgresSearchPath: schema)
+}
+
+/// A complete, valid report in the API's JSON shape; tests change one field at a time.
+func validReportJSON(_ changes: [String: Any?] = [:]) -> [String: Any] {
+    var body: [String: Any] = [
+        "role": "victim",
+        "date": "2025-03-08",
+        "timeBand": "evening",
+        "latitude": 43.2389,
+        "longitude": 76.8897,
+        "city": "almaty",
+        "landmark": "остановка у ЦУМа",
+        "placeType": "street",
+        "kinds": ["catcalling", "verbal"],
+        "perpetrator": "stranger",
+        "perpetratorCount": "one",
+        "prevented": false,
+        "description": "Мужчина шёл за мной от остановки и выкрикивал оскорбления 😡 Қорқынышты болды.",
+        "publishConsent": true,
+        "language": "ru",
+    ]
+    for (key, value) in changes {
+        if let value { body[key] = value } else { body.removeValue(forKey: key) }
+    }
+    return body
+}
+
+func jsonBody(_ object: Any) -> ByteBuffer {
+    ByteBuffer(data: try! JSONSerialization.data(withJSONObject: object))
+}
+
+extension Application {
+    /// One request through the whole middleware stack, with a full URL (query string included).
+    func send(
+        _ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], json: Any? = nil, form: [(String, String)]? = nil
+    ) async throws -> TestingHTTPResponse {
+        var headers = headers
+        var body: ByteBuffer?
+        if let json {
+            headers.replaceOrAdd(name: .contentType, value: "application/json")
+            body = jsonBody(json)
+        } else if let form {
+            headers.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
+            body = ByteBuffer(string: formEncode(form))
+        }
+        return try await testing().sendRequest(method, "/", headers: headers, body: body) { request in
+            request.url = URI(string: url)
+        }
+    }
+
+    /// Submits a report through the API and returns its receipt code.
+    @discardableResult
+    func submitReport(_ changes: [String: Any?] = [:]) async throws -> String {
+        let response = try await send(.POST, "/api/v1/reports", json: validReportJSON(changes))
+        #expect(response.status == .created, "\(response.body.string)")
+        return try response.content.decode(ReportService.Receipt.self).receipt
+    }
+
+    /// The report behind a receipt code, straight from the database.
+    func report(receipt code: String) async throws -> Report {
+        let report = try await ReportService.find(receipt: code, app: self, on: db)
+        return try #require(report)
+    }
+
+    func makeModerator(role: AccountRole = .admin, password: String = "correct horse battery staple") async throws
+        -> (account: Account, token: String)
+    {
+        let account = try await AccountService.create(
+            email: "moderator-\(UUID().uuidString.prefix(6))@example.org", password: password, role: role,
+            mustChangePassword: false, app: self, on: db)
+        let token = try await AccountService.issueToken(for: account, on: db)
+        return (account, token)
+    }
+
+    /// Publishes a report through the admin API, as a moderator would.
+    @discardableResult
+    func publish(
+        receipt code: String, text: String = "Незнакомец преследовал и оскорблял на улице вечером.",
+        precision: String? = nil
+    ) async throws -> TestingHTTPResponse {
+        let (_, token) = try await makeModerator()
+        let report = try await report(receipt: code)
+        var body: [String: Any] = ["publicDescription": text]
+        if let precision { body["precision"] = precision }
+        let response = try await send(
+            .POST, "/api/v1/admin/reports/\(try report.requireID())/publish", headers: ["Authorization": "Bearer \(token)"],
+            json: body)
+        #expect(response.status == .ok, "\(response.body.string)")
+        return response
+    }
+}
+
+func formEncode(_ pairs: [(String, String)]) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return pairs.map { key, value in
+        (key.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") + "="
+            + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+    }.joined(separator: "&")
+}
+
+/// The error body of SPEC §3, decoded.
+func errorFields(_ response: TestingHTTPResponse) throws -> [String: String] {
+    try response.content.decode(ErrorBody.self).error.fields ?? [:]
+}

@@ -1,0 +1,162 @@
+import Fluent
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import App
+
+/// The public never sees a pending or rejected report, nor any non-public field (SPEC rule 5).
+@Suite struct PublicIncidentsTests {
+    struct Collection: Decodable {
+        struct Feature: Decodable {
+            struct Geometry: Decodable { var type: String; var coordinates: [Double] }
+            var type: String
+            var id: UUID
+            var geometry: Geometry
+            var properties: [String: JSONValue]
+        }
+        var type: String
+        var features: [Feature]
+        var total: Int
+        var page: Int
+        var perPage: Int
+    }
+
+    enum JSONValue: Decodable, Equatable {
+        case string(String), number(Double), bool(Bool), array([JSONValue]), null
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .null }
+            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+            else if let value = try? container.decode(Double.self) { self = .number(value) }
+            else if let value = try? container.decode(String.self) { self = .string(value) }
+            else { self = .array(try container.decode([JSONValue].self)) }
+        }
+    }
+
+    func incidents(_ app: Application, _ query: String = "") async throws -> Collection {
+        let response = try await app.send(.GET, "/api/v1/incidents" + query)
+        #expect(response.status == .ok, "\(response.body.string)")
+        #expect(response.headers.contentType?.description.hasPrefix("application/geo+json") == true)
+        return try response.content.decode(Collection.self, using: JSONDecoder())
+    }
+
+    @Test func onlyPublishedReportsAppear() async throws {
+        try await withApp { app in
+            let pending = try await app.submitReport()
+            let rejected = try await app.submitReport()
+            let published = try await app.submitReport()
+            let (_, token) = try await app.makeModerator()
+            let rejectedID = try await app.report(receipt: rejected).requireID()
+            _ = try await app.send(
+                .POST, "/api/v1/admin/reports/\(rejectedID)/reject", headers: ["Authorization": "Bearer \(token)"],
+                json: ["reasonCode": "spam"])
+            try await app.publish(receipt: published)
+
+            let collection = try await incidents(app)
+            #expect(collection.type == "FeatureCollection")
+            #expect(collection.total == 1)
+            let publishedID = try await app.report(receipt: published).requireID()
+            #expect(collection.features.map(\.id) == [publishedID])
+            let hidden = [try await app.report(receipt: pending).requireID(), rejectedID]
+            for id in hidden {
+                // Not under any filter either.
+                for query in ["", "?prevented=false", "?city=almaty", "?kinds=verbal", "?bbox=46,40,88,56", "?perPage=1000"] {
+                    #expect(!(try await incidents(app, query)).features.map(\.id).contains(id))
+                }
+            }
+        }
+    }
+
+    @Test func featuresCarryPublicFieldsOnly() async throws {
+        try await withApp { app in
+            let original = "Меня зовут Айгерим, телефон +7 701 111 22 33, он живёт на Абая 10, это было ужасно."
+            let code = try await app.submitReport([
+                "description": original, "contact": "aigerim@example.kz", "time": "19:42", "timeBand": nil,
+                "ageBand": "18-24", "gender": "woman", "landmark": "Абая 10",
+            ])
+            try await app.publish(receipt: code, text: "Мужчина преследовал девушку на улице вечером.")
+            let response = try await app.send(.GET, "/api/v1/incidents")
+            let raw = response.body.string
+            for secret in ["Айгерим", "111 22 33", "aigerim", "Абая", "19:42", "18-24", "woman", "contact"] {
+                #expect(!raw.contains(secret), "public output leaks \(secret)")
+            }
+            let feature = try #require(try await incidents(app).features.first)
+            #expect(Set(feature.properties.keys) == [
+                "id", "date", "timeBand", "city", "placeType", "kinds", "role", "perpetrator", "perpetratorCount", "prevented",
+                "description", "latitude", "longitude",
+            ])
+            #expect(feature.properties["description"] == .string("Мужчина преследовал девушку на улице вечером."))
+            #expect(feature.properties["timeBand"] == .string("evening"))
+            // The point is the displaced grid point, not the reporter's.
+            let report = try await app.report(receipt: code)
+            #expect(feature.geometry.coordinates == [try #require(report.publicLongitude), try #require(report.publicLatitude)])
+            #expect(PublicLocation.distance(.init(latitude: report.latitude, longitude: report.longitude),
+                .init(latitude: feature.geometry.coordinates[1], longitude: feature.geometry.coordinates[0])) > 50)
+        }
+    }
+
+    @Test func homesAndClosePeopleAndNoConsentGetNoPin() async throws {
+        try await withApp { app in
+            let home = try await app.submitReport(["placeType": "residential"])
+            let partner = try await app.submitReport(["perpetrator": "known", "perpetratorRelation": "partner"])
+            let noConsent = try await app.submitReport(["publishConsent": false])
+            let street = try await app.submitReport()
+            for code in [home, partner, noConsent, street] { try await app.publish(receipt: code) }
+            for code in [home, partner, noConsent] {
+                let report = try await app.report(receipt: code)
+                #expect(report.status == "published")
+                #expect(report.publicLatitude == nil && report.publicLongitude == nil)
+            }
+            let collection = try await incidents(app)
+            #expect(collection.features.map(\.id) == [try await app.report(receipt: street).requireID()])
+        }
+    }
+
+    @Test func filtersNarrowTheMap() async throws {
+        try await withApp { app in
+            let astanaBus = try await app.submitReport([
+                "city": "astana", "latitude": 51.17, "longitude": 71.43, "placeType": "public_transport",
+                "kinds": ["physical"], "prevented": true, "preventedBy": "bystander", "date": "2024-05-01",
+            ])
+            let almatyStreet = try await app.submitReport(["date": "2025-09-10"])
+            let workplace = try await app.submitReport([
+                "placeType": "workplace", "perpetrator": "known", "perpetratorRelation": "superior", "kinds": ["coercion"],
+                "date": "2025-10-01",
+            ])
+            for code in [astanaBus, almatyStreet, workplace] { try await app.publish(receipt: code) }
+            func ids(_ query: String) async throws -> Set<UUID> { Set(try await incidents(app, query).features.map(\.id)) }
+            let bus = try await app.report(receipt: astanaBus).requireID()
+            let street = try await app.report(receipt: almatyStreet).requireID()
+            let work = try await app.report(receipt: workplace).requireID()
+
+            #expect(try await ids("?city=astana") == [bus])
+            #expect(try await ids("?prevented=true") == [bus])
+            #expect(try await ids("?prevented=false") == [street, work])
+            #expect(try await ids("?perpetrator=known") == [work])
+            #expect(try await ids("?kinds=physical,coercion") == [bus, work])
+            #expect(try await ids("?placeTypes=street") == [street])
+            #expect(try await ids("?from=2025-01-01&to=2025-09-30") == [street])
+            #expect(try await ids("?bbox=70,50,73,52") == [bus])
+            let firstPage = try await incidents(app, "?perPage=2&page=1")
+            let secondPage = try await incidents(app, "?perPage=2&page=2")
+            #expect(firstPage.total == 3 && firstPage.features.count == 2 && secondPage.features.count == 1)
+            #expect(Set(firstPage.features.map(\.id) + secondPage.features.map(\.id)) == [bus, street, work])
+        }
+    }
+
+    @Test(arguments: [
+        ("?bbox=1,2,3", "bbox"), ("?bbox=80,50,70,40", "bbox"), ("?from=2025-13-01", "from"), ("?to=yesterday", "to"),
+        ("?kinds=verbal,robbery", "kinds"), ("?placeTypes=bar", "placeTypes"), ("?perpetrator=alien", "perpetrator"),
+        ("?prevented=maybe", "prevented"), ("?city=moscow", "city"), ("?page=0", "page"), ("?perPage=100000", "perPage"),
+        ("?city=almaty'%20OR%201=1--", "city"), ("?kinds=verbal%27%29%3B%20DROP%20TABLE%20reports%3B--", "kinds"),
+    ])
+    func badFiltersAreNamed(query: String, field: String) async throws {
+        try await withApp { app in
+            let response = try await app.send(.GET, "/api/v1/incidents" + query)
+            #expect(response.status == .badRequest)
+            #expect(try errorFields(response)[field] != nil, "\(response.body.string)")
+            #expect(try await Report.query(on: app.db).count() == 0)
+        }
+    }
+}

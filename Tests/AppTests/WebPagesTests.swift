@@ -1,0 +1,163 @@
+import Fluent
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import App
+
+@Suite struct WebPagesTests {
+    static let publicPages = ["/", "/report", "/check"]
+
+    @Test(arguments: Language.allCases)
+    func everyPublicPageSpeaksTheLanguageAndHasAQuickExit(language: Language) async throws {
+        try await withApp { app in
+            for page in Self.publicPages {
+                let response = try await app.send(.GET, page + "?lang=" + language.rawValue)
+                #expect(response.status == .ok, "\(page)")
+                let html = response.body.string
+                #expect(html.contains("<html lang=\"\(language.rawValue)\">"))
+                #expect(html.contains("id=\"quick-exit\""))
+                #expect(html.contains(app.translations.text("quick_exit", language)))
+                #expect(response.headers.first(name: "Content-Security-Policy")?.contains("default-src 'self'") == true)
+                #expect(response.headers.first(name: .cacheControl) == "no-store")
+                // Every link to another language is on the page.
+                for other in Language.allCases { #expect(html.contains("?lang=\(other.rawValue)")) }
+            }
+        }
+    }
+
+    @Test func theChosenLanguageIsRemembered() async throws {
+        try await withApp { app in
+            let chosen = try await app.send(.GET, "/?lang=kk")
+            let cookie = try #require(chosen.headers.setCookie?["lang"])
+            #expect(cookie.string == "kk" && cookie.isHTTPOnly)
+            let next = try await app.send(.GET, "/report", headers: ["Cookie": "lang=kk", "Accept-Language": "en"])
+            #expect(next.body.string.contains("<html lang=\"kk\">"))
+            let fromBrowser = try await app.send(.GET, "/check", headers: ["Accept-Language": "en-GB,en;q=0.9,ru;q=0.5"])
+            #expect(fromBrowser.body.string.contains("<html lang=\"en\">"))
+        }
+    }
+
+    /// The report form as a browser without JavaScript sends it: city + landmark, no point.
+    static func noScriptForm(_ changes: [String: String] = [:], kinds: [String] = ["verbal", "physical"]) -> [(String, String)] {
+        var fields = [
+            "role": "witness", "date": "2025-06-01", "timeBand": "afternoon", "latitude": "", "longitude": "",
+            "city": "shymkent", "landmark": "остановка «Самал»", "placeType": "public_transport", "perpetrator": "stranger",
+            "perpetratorCount": "group", "prevented": "yes", "preventedBy": "bystander",
+            "description": "Двое парней приставали к девушке в автобусе, пассажир заступился.", "ageBand": "",
+            "gender": "", "contact": "", "publishConsent": "yes",
+        ]
+        for (key, value) in changes { fields[key] = value }
+        return fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + kinds.map { ("kinds[]", $0) }
+    }
+
+    @Test func theFormWorksWithoutJavaScriptAndEndsWithTheReceipt() async throws {
+        try await withApp { app in
+            let response = try await app.send(.POST, "/report?lang=ru", form: Self.noScriptForm())
+            #expect(response.status == .created)
+            let html = response.body.string
+            let code = try #require(html.firstMatch(of: /id="receipt-code">([A-Z0-9-]{19})</)?.1)
+            let report = try await app.report(receipt: String(code))
+            #expect(report.city == "shymkent")
+            #expect(report.latitude == 42.310 && report.longitude == 69.600)
+            #expect(report.kinds == [.verbal, .physical])
+            #expect(report.preventedBy == "bystander")
+            #expect(report.language == "ru")
+            #expect(response.headers.first(name: .cacheControl) == "no-store")
+        }
+    }
+
+    @Test func formErrorsStandNextToTheFieldInThePagesLanguageAndKeepTheAnswers() async throws {
+        try await withApp { app in
+            let response = try await app.send(
+                .POST, "/report?lang=kk",
+                form: Self.noScriptForm(["date": "2099-01-01", "description": "қысқа"], kinds: []))
+            #expect(response.status == .badRequest)
+            let html = response.body.string
+            #expect(html.contains("id=\"date-error\">\(app.translations.text("error_date_future", .kk))"))
+            #expect(html.contains("id=\"description-error\">\(app.translations.text("error_description_length", .kk))"))
+            #expect(html.contains("id=\"kinds-error\">\(app.translations.text("error_kinds_required", .kk))"))
+            #expect(html.contains("value=\"остановка «Самал»\""))
+            #expect(html.contains("<option value=\"shymkent\" selected>"))
+            #expect(try await Report.query(on: app.db).count() == 0)
+        }
+    }
+
+    @Test func textIsEscapedInPages() async throws {
+        try await withApp { app in
+            let payload = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+            let response = try await app.send(
+                .POST, "/report", form: Self.noScriptForm(["description": "коротко", "landmark": payload]))
+            let html = response.body.string
+            #expect(!html.contains("<script>alert"))
+            #expect(!html.contains("<img src=x"))
+            #expect(html.contains("&lt;script&gt;"))
+        }
+    }
+
+    @Test func checkingAReportOnTheWebsite() async throws {
+        try await withApp { app in
+            let code = try await app.submitReport()
+            try await app.publish(receipt: code, text: "Публичный текст без имён и адресов, проверен модератором.")
+            let status = try await app.send(.POST, "/check?lang=en", form: [("code", code.lowercased())])
+            #expect(status.status == .ok)
+            #expect(status.body.string.contains(app.translations.text("status_published", .en)))
+            #expect(status.body.string.contains("Публичный текст без имён"))
+            #expect(!status.body.string.contains("😡"))
+
+            let notFound = try await app.send(.POST, "/check", form: [("code", ReceiptCode.generate())])
+            #expect(notFound.status == .notFound)
+            let malformed = try await app.send(.POST, "/check?lang=kk", form: [("code", "12")])
+            #expect(malformed.body.string.contains(app.translations.text("error_receipt_format", .kk)))
+
+            let unconfirmed = try await app.send(.POST, "/check/delete", form: [("code", code)])
+            #expect(unconfirmed.status == .badRequest)
+            #expect(try await Report.query(on: app.db).count() == 1)
+            let deleted = try await app.send(.POST, "/check/delete", form: [("code", code), ("confirm", "yes")])
+            #expect(deleted.status == .ok)
+            #expect(try await Report.query(on: app.db).count() == 0)
+        }
+    }
+
+    @Test func theHomePageListsPublishedIncidentsForBrowsersWithoutScripts() async throws {
+        try await withApp { app in
+            let published = try await app.submitReport(["prevented": true, "preventedBy": "self"])
+            _ = try await app.submitReport(["description": "Этот текст ждёт модерации и не должен быть виден никому."])
+            try await app.publish(receipt: published, text: "Человек сам дал отпор, обидчик ушёл.")
+            let html = try await app.send(.GET, "/?lang=ru").body.string
+            #expect(html.contains("Человек сам дал отпор"))
+            #expect(html.contains("class=\"incident prevented\""))
+            #expect(!html.contains("ждёт модерации"))
+            let filtered = try await app.send(.GET, "/?prevented=no").body.string
+            #expect(!filtered.contains("Человек сам дал отпор"))
+            let bad = try await app.send(.GET, "/?from=someday")
+            #expect(bad.status == .ok)
+            #expect(bad.body.string.contains("error-summary"))
+        }
+    }
+
+    @Test func vendorFilesAreServedFromDebianPackagesOnly() async throws {
+        try await withApp { app in
+            let escape = try await app.send(.GET, "/vendor/leaflet/../../../../etc/passwd")
+            #expect(escape.status == .notFound || escape.status == .forbidden)
+            let unknown = try await app.send(.GET, "/vendor/jquery/jquery.js")
+            #expect(unknown.status == .notFound)
+            if FileManager.default.fileExists(atPath: "/usr/share/javascript/leaflet/leaflet.js") {
+                let leaflet = try await app.send(.GET, "/vendor/leaflet/leaflet.js")
+                #expect(leaflet.status == .ok)
+            }
+        }
+    }
+
+    @Test func unknownPagesGetAFriendlyPageAndAPIErrorsAreJSON() async throws {
+        try await withApp { app in
+            let page = try await app.send(.GET, "/no-such-page?lang=en")
+            #expect(page.status == .notFound)
+            #expect(page.body.string.contains(app.translations.text("error_not_found", .en)))
+            #expect(page.headers.contentType == .html)
+            let api = try await app.send(.GET, "/api/v1/no-such-thing")
+            #expect(api.status == .notFound)
+            #expect(try api.content.decode(ErrorBody.self).error.code == "not_found")
+        }
+    }
+}
