@@ -13,7 +13,8 @@
   L.tileLayer(element.getAttribute('data-tiles'), {
     maxZoom: 19, attribution: element.getAttribute('data-attribution')
   }).addTo(map);
-  var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
+  // From street level on, every pin stands on its own.
+  var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, disableClusteringAtZoom: 14 });
   map.addLayer(cluster);
 
   function label(key) { return labels[key] || key; }
@@ -110,4 +111,5 @@
   focusCity();
   load();
   window.dauysMap = map;
+  window.dauysPins = cluster;
 })();

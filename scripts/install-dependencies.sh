@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Dauys needs from Debian's packages and PyPI, only when it is missing.
+#   scripts/install-dependencies.sh          the browser libraries the website serves
+#   scripts/install-dependencies.sh --test   also PostgreSQL, Chromium and the Python test tools
+set -euo pipefail
+
+packages=()
+need() { dpkg -s "$1" >/dev/null 2>&1 || packages+=("$1"); }
+
+need libjs-leaflet
+need libjs-leaflet.markercluster
+need libjs-chart.js
+if [[ "${1:-}" == "--test" ]]; then
+    need postgresql
+    need chromium
+    need chromium-driver
+fi
+
+if ((${#packages[@]})); then
+    echo "Installing Debian packages: ${packages[*]}"
+    if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+if [[ "${1:-}" == "--test" ]]; then
+    if ! python3 -c 'import selenium, axe_selenium_python, pytest' 2>/dev/null; then
+        echo "Installing Python test tools"
+        python3 -m pip install --quiet --disable-pip-version-check selenium axe-selenium-python pytest
+    fi
+fi

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it:
+#   1. the Swift tests on in-memory SQLite,
+#   2. the same Swift tests on a real PostgreSQL server started here on loopback,
+#   3. the browser tests in headless Chromium (JavaScript on and off, axe accessibility).
+# One debug build serves all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-dependencies.sh --test
+
+echo "== Building (debug, once)"
+swift build --build-tests
+
+echo "== Swift tests on SQLite"
+swift test --skip-build
+
+work=$(mktemp -d /tmp/dauys-test.XXXXXX)
+chmod 755 "$work"
+pg_dir="$work/postgres"
+cleanup() { scripts/postgres.sh stop "$pg_dir" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "== Swift tests on PostgreSQL"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+url=$(scripts/postgres.sh start "$pg_dir" "$port")
+DAUYS_TEST_DATABASE_URL="$url" swift test --skip-build
+
+echo "== Browser tests (Chromium)"
+DAUYS_BINARY="$PWD/.build/debug/dauys" python3 -m pytest -q tests/browser

@@ -1,0 +1,92 @@
+"""Browser tests: the real `dauys` binary on a temporary SQLite database, driven by
+headless Chromium through Selenium. Nothing here reaches the internet: map tiles point at a
+closed port on 127.0.0.1."""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+# Selenium must not try to download a browser or driver: Debian's are used.
+os.environ.setdefault("SE_OFFLINE", "true")
+
+
+class Server:
+    def __init__(self, process, url, setup_link, data_dir):
+        self.process = process
+        self.url = url
+        self.setup_link = setup_link
+        self.data_dir = data_dir
+
+
+@pytest.fixture(scope="session")
+def server():
+    binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
+    data_dir = tempfile.mkdtemp(prefix="dauys-browser-")
+    env = dict(os.environ)
+    env.update(
+        DAUYS_DATA_DIR=data_dir,
+        DAUYS_TILE_URL="http://127.0.0.1:9/{z}/{x}/{y}.png",
+        LOG_LEVEL="warning",
+    )
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [binary, "serve", "--hostname", "127.0.0.1", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
+    url = setup = None
+    deadline = time.time() + 120
+    lines = []
+    while time.time() < deadline and (url is None or setup is None):
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if m := re.search(r"Dauys is running at (http://\S+?)/?$", line.strip()):
+            url = m.group(1)
+        if m := re.search(r"(http://\S+/admin/setup/\S+)", line):
+            setup = m.group(1)
+    if url is None or setup is None:
+        process.kill()
+        raise RuntimeError("server did not start:\n" + "".join(lines))
+    yield Server(process, url, setup, data_dir)
+    process.terminate()
+    process.wait(timeout=20)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def make_driver(javascript=True, width=360, height=780):
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     f"--window-size={width},{height}", "--lang=ru-RU", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--dns-prefetch-disable", "--disable-features=OptimizationHints,MediaRouter,Translate"):
+        options.add_argument(argument)
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_page_load_timeout(60)
+    return driver
+
+
+@pytest.fixture
+def browser():
+    driver = make_driver()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def browser_without_js():
+    driver = make_driver(javascript=False)
+    yield driver
+    driver.quit()

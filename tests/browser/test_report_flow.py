@@ -1,0 +1,167 @@
+"""A person reports in Russian on a phone, a moderator publishes, the map shows the point."""
+
+import re
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
+
+RECEIPT = re.compile(r"^[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}$")
+ADMIN_EMAIL = "moderator@example.org"
+ADMIN_PASSWORD = "a long and careful passphrase"
+
+
+def wait(driver, seconds=20):
+    return WebDriverWait(driver, seconds)
+
+
+def click(driver, element_id):
+    element = driver.find_element(By.ID, element_id)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    element.click()
+
+
+def next_step(driver):
+    click(driver, "step-next")
+
+
+def report_with_javascript(driver, server, prevented):
+    driver.get(server.url + "/report?lang=ru")
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
+    # One step at a time, with a progress indicator.
+    wait(driver).until(lambda d: d.find_element(By.ID, "step-nav").is_displayed())
+    assert driver.find_element(By.ID, "step-about").is_displayed()
+    assert not driver.find_element(By.ID, "step-place").is_displayed()
+    assert driver.find_element(By.CSS_SELECTOR, "#progress li[aria-current=step]").text.strip() != ""
+
+    click(driver, "role-victim")
+    click(driver, "band-evening")
+    next_step(driver)
+
+    wait(driver).until(lambda d: d.find_element(By.ID, "step-place").is_displayed())
+    Select(driver.find_element(By.ID, "city")).select_by_value("almaty")
+    pick_map = driver.find_element(By.ID, "pick-map")
+    assert pick_map.is_displayed()
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", pick_map)
+    time.sleep(0.5)
+    pick_map.click()  # the centre of the map, which the city choice moved to Almaty
+    wait(driver).until(lambda d: d.find_element(By.ID, "latitude").get_attribute("value") != "")
+    click(driver, "place-street")
+    next_step(driver)
+
+    wait(driver).until(lambda d: d.find_element(By.ID, "step-what").is_displayed())
+    click(driver, "kind-verbal")
+    description = driver.find_element(By.ID, "description")
+    description.send_keys("Мужчина шёл за мной от остановки и выкрикивал оскорбления. Было страшно.")
+    next_step(driver)
+
+    wait(driver).until(lambda d: d.find_element(By.ID, "step-who").is_displayed())
+    click(driver, "perpetrator-stranger")
+    click(driver, "prevented-yes" if prevented else "prevented-no")
+    if prevented:
+        click(driver, "prevented-by-bystander")
+    next_step(driver)
+
+    wait(driver).until(lambda d: d.find_element(By.ID, "step-finish").is_displayed())
+    click(driver, "consent-yes")
+    click(driver, "submit-report")
+
+    code = wait(driver).until(EC.presence_of_element_located((By.ID, "receipt-code"))).text.strip()
+    assert RECEIPT.match(code), code
+    return code
+
+
+def sign_in_as_moderator(driver, server):
+    driver.get(server.url + "/admin/login")
+    if "/admin/login" not in driver.current_url:
+        return
+    # The first moderator is made from the one-time link printed at start-up.
+    driver.get(server.setup_link)
+    if driver.find_elements(By.ID, "password") and "/admin/setup/" in driver.current_url:
+        driver.find_element(By.ID, "email").send_keys(ADMIN_EMAIL)
+        driver.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        wait(driver).until(lambda d: d.current_url.rstrip("/").endswith("/admin"))
+        return
+    driver.get(server.url + "/admin/login")
+    driver.find_element(By.ID, "email").send_keys(ADMIN_EMAIL)
+    driver.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(driver).until(lambda d: "/admin/login" not in d.current_url)
+
+
+def publish_newest(driver, server, public_text):
+    sign_in_as_moderator(driver, server)
+    driver.get(server.url + "/admin?status=pending")
+    links = driver.find_elements(By.CSS_SELECTOR, "table.queue a[href^='/admin/reports/']")
+    assert links, "the moderation queue is empty"
+    links[-1].click()  # oldest first, so the newest is last
+    text = wait(driver).until(EC.presence_of_element_located((By.ID, "publicDescription")))
+    text.clear()
+    text.send_keys(public_text)
+    click(driver, "publish-button")
+    wait(driver).until(lambda d: "status=pending" in d.current_url)
+
+
+def marker_colours(driver, server):
+    driver.get(server.url + "/?lang=ru")
+    wait(driver).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-loaded") is not None)
+    # Show every pin: fit them all in view, at a zoom where none is clustered.
+    driver.execute_script(
+        "var b = window.dauysPins.getBounds(); window.dauysMap.fitBounds(b, {animate: false});"
+        "if (window.dauysMap.getZoom() < 14) window.dauysMap.setView(b.getCenter(), 14, {animate: false});")
+    time.sleep(1)
+    paths = driver.find_elements(By.CSS_SELECTOR, "#map path.pin-not-prevented, #map path.pin-prevented")
+    return [(p.get_attribute("class"), p.get_attribute("stroke")) for p in paths]
+
+
+def test_report_publish_and_see_it_on_the_map(server, browser):
+    code = report_with_javascript(browser, server, prevented=False)
+    publish_newest(browser, server, "Незнакомый мужчина преследовал и оскорблял на улице вечером.")
+    colours = marker_colours(browser, server)
+    assert any("pin-not-prevented" in c and s.lower() == "#c81e1e" for c, s in colours), colours
+
+    # The popup shows the public version only, as text.
+    pin = browser.find_element(By.CSS_SELECTOR, "#map path.pin-not-prevented")
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", pin)
+    popup = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
+    assert "Незнакомый мужчина преследовал" in popup.text
+    assert "остановки" not in popup.text
+
+    # The reporter sees the new status with the code.
+    browser.get(server.url + "/check?lang=ru")
+    browser.find_element(By.ID, "code").send_keys(code.lower())
+    browser.find_element(By.CSS_SELECTOR, "form.check-form button").click()
+    assert "Опубликовано" in wait(browser).until(EC.presence_of_element_located((By.CLASS_NAME, "status-label"))).text
+
+
+def test_a_prevented_incident_is_blue(server, browser):
+    report_with_javascript(browser, server, prevented=True)
+    publish_newest(browser, server, "Прохожий вмешался, и мужчина отстал от девушки на улице.")
+    colours = marker_colours(browser, server)
+    assert any("pin-prevented" in c and s.lower() == "#1d4ed8" for c, s in colours), colours
+
+
+def test_the_form_works_without_javascript(server, browser_without_js):
+    driver = browser_without_js
+    driver.get(server.url + "/report?lang=ru")
+    # Every step is on the page at once and the map picker stays hidden.
+    for step in ("step-about", "step-place", "step-what", "step-who", "step-finish"):
+        assert driver.find_element(By.ID, step).is_displayed()
+    assert not driver.find_element(By.ID, "map-picker").is_displayed()
+    click(driver, "role-witness")
+    click(driver, "band-morning")
+    Select(driver.find_element(By.ID, "city")).select_by_value("karaganda")
+    driver.find_element(By.ID, "landmark").send_keys("у автовокзала")
+    click(driver, "place-public_transport")
+    click(driver, "kind-physical")
+    click(driver, "kind-verbal")
+    driver.find_element(By.ID, "description").send_keys("В маршрутке мужчина трогал девушку, она пересела, водитель промолчал.")
+    click(driver, "perpetrator-stranger")
+    click(driver, "prevented-no")
+    click(driver, "consent-yes")
+    click(driver, "submit-report")
+    code = driver.find_element(By.ID, "receipt-code").text.strip()
+    assert RECEIPT.match(code), code
