@@ -88,7 +88,9 @@ enum SQLiteDurability {
 
     static func apply(to app: Application) async throws {
         for loop in app.eventLoopGroup.makeIterator() {
-            guard let sql = app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLDatabase else { continue }
+            guard let sql = app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLDatabase else {
+                continue
+            }
             for pragma in pragmas { try await sql.raw(SQLQueryString(pragma)).run() }
         }
     }

@@ -46,7 +46,9 @@ struct VendorFilesController: RouteCollection {
     }
 
     @Sendable func file(req: Request) async throws -> Response {
-        guard let package = req.parameters.get("package"), let root = Self.folders[package] else { throw AppError.notFound }
+        guard let package = req.parameters.get("package"), let root = Self.folders[package] else {
+            throw AppError.notFound
+        }
         let parts = req.parameters.getCatchall()
         guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !$0.contains("\\") }) else {
             throw AppError.notFound

@@ -15,7 +15,8 @@ import VaporTesting
                 #expect(response.headers.first(name: .location) == "/admin/login")
                 #expect(!response.body.string.contains("😡"))
             }
-            let publish = try await app.send(.POST, "/admin/reports/\(id)/publish", form: [("publicDescription", "Публичный текст для проверки.")])
+            let publish = try await app.send(
+                .POST, "/admin/reports/\(id)/publish", form: [("publicDescription", "Публичный текст для проверки.")])
             #expect(publish.status == .seeOther)
             #expect(try await Report.find(id, on: app.db)?.status == "pending")
         }
@@ -47,13 +48,19 @@ import VaporTesting
 
             let forged = try await app.send(
                 .POST, "/admin/reports/\(id)/publish", headers: ["Cookie": session.cookie],
-                form: [("publicDescription", "Публичный текст без подробностей."), ("precision", "grid250"), ("csrf", "forged")])
+                form: [
+                    ("publicDescription", "Публичный текст без подробностей."), ("precision", "grid250"),
+                    ("csrf", "forged"),
+                ])
             #expect(forged.status == .forbidden)
             #expect(try await Report.find(id, on: app.db)?.status == "pending")
 
             let published = try await app.send(
                 .POST, "/admin/reports/\(id)/publish", headers: ["Cookie": session.cookie],
-                form: [("publicDescription", "Публичный текст без подробностей."), ("precision", "grid250"), ("csrf", session.csrf)])
+                form: [
+                    ("publicDescription", "Публичный текст без подробностей."), ("precision", "grid250"),
+                    ("csrf", session.csrf),
+                ])
             #expect(published.status == .seeOther)
             let report = try await app.report(receipt: code)
             #expect(report.status == "published")
@@ -69,7 +76,8 @@ import VaporTesting
             let (account, _) = try await app.makeModerator()
             let session = try await signIn(app, email: account.email, password: "correct horse battery staple")
             let missing = try await app.send(
-                .POST, "/admin/reports/\(id)/reject", headers: ["Cookie": session.cookie], form: [("csrf", session.csrf)])
+                .POST, "/admin/reports/\(id)/reject", headers: ["Cookie": session.cookie],
+                form: [("csrf", session.csrf)])
             #expect(missing.status == .badRequest)
             let rejected = try await app.send(
                 .POST, "/admin/reports/\(id)/reject", headers: ["Cookie": session.cookie],
@@ -83,7 +91,8 @@ import VaporTesting
     @Test func wrongPasswordsAreRefusedPolitely() async throws {
         try await withApp { app in
             let (account, _) = try await app.makeModerator()
-            let response = try await app.send(.POST, "/admin/login?lang=en", form: [("email", account.email), ("password", "guess")])
+            let response = try await app.send(
+                .POST, "/admin/login?lang=en", form: [("email", account.email), ("password", "guess")])
             #expect(response.status == .unauthorized)
             #expect(response.body.string.contains(app.translations.text("admin_login_wrong", .en)))
             #expect(response.headers.setCookie?["dauys_admin"] == nil)
@@ -95,7 +104,8 @@ import VaporTesting
             _ = try await AccountService.create(
                 email: "new@example.org", password: "one-time-password-xyz", role: .moderator, mustChangePassword: true,
                 app: app, on: app.db)
-            let login = try await app.send(.POST, "/admin/login", form: [("email", "new@example.org"), ("password", "one-time-password-xyz")])
+            let login = try await app.send(
+                .POST, "/admin/login", form: [("email", "new@example.org"), ("password", "one-time-password-xyz")])
             #expect(login.headers.first(name: .location) == "/admin/password")
             let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
             let queue = try await app.send(.GET, "/admin", headers: ["Cookie": cookie])
@@ -104,7 +114,10 @@ import VaporTesting
             let csrf = String(try #require(form.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1))
             let changed = try await app.send(
                 .POST, "/admin/password", headers: ["Cookie": cookie],
-                form: [("password", "a much better passphrase"), ("confirmation", "a much better passphrase"), ("csrf", csrf)])
+                form: [
+                    ("password", "a much better passphrase"), ("confirmation", "a much better passphrase"),
+                    ("csrf", csrf),
+                ])
             #expect(changed.headers.first(name: .location) == "/admin")
             #expect(try await app.send(.GET, "/admin", headers: ["Cookie": cookie]).status == .ok)
         }
@@ -115,10 +128,12 @@ import VaporTesting
             let token = try #require(try await AccountService.setupTokenIfNeeded(on: app.db))
             #expect(try await app.send(.GET, "/admin/setup/wrong-token").status == .notFound)
             #expect(try await app.send(.GET, "/admin/setup/\(token)").status == .ok)
-            let weak = try await app.send(.POST, "/admin/setup/\(token)", form: [("email", "boss@example.org"), ("password", "short")])
+            let weak = try await app.send(
+                .POST, "/admin/setup/\(token)", form: [("email", "boss@example.org"), ("password", "short")])
             #expect(weak.status == .badRequest)
             let created = try await app.send(
-                .POST, "/admin/setup/\(token)", form: [("email", "Boss@Example.org"), ("password", "a long enough passphrase")])
+                .POST, "/admin/setup/\(token)",
+                form: [("email", "Boss@Example.org"), ("password", "a long enough passphrase")])
             #expect(created.status == .seeOther)
             let account = try #require(try await Account.query(on: app.db).first())
             #expect(account.email == "boss@example.org" && account.role == "admin")

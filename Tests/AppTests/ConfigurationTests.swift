@@ -19,7 +19,8 @@ import Vapor
     }
 
     @Test(arguments: [
-        ("DATABASE_URL", "mysql://localhost/dauys"), ("DAUYS_PUBLIC_URL", "dauys.kz"), ("DAUYS_TILE_URL", "https://tiles.example/{z}/{x}.png"),
+        ("DATABASE_URL", "mysql://localhost/dauys"), ("DAUYS_PUBLIC_URL", "dauys.kz"),
+        ("DAUYS_TILE_URL", "https://tiles.example/{z}/{x}.png"),
         ("DAUYS_EXIT_URL", "javascript:alert(1)"), ("LOG_LEVEL", "loud"), ("DAUYS_SECRET", "c2hvcnQ="),
     ])
     func aBadSettingStopsStartUpAndIsNamed(name: String, value: String) {
@@ -90,9 +91,12 @@ import Vapor
         keys += ReportStatus.allCases.flatMap { ["status_" + $0.rawValue, "status_explain_" + $0.rawValue] }
         keys += RejectionReason.allCases.map { "rejection_" + $0.rawValue }
         keys += PublicPrecision.allCases.map { "precision_" + $0.rawValue }
-        let fields = ["role", "date", "time", "timeBand", "city", "latitude", "longitude", "landmark", "placeType", "kinds",
-            "description", "perpetrator", "perpetratorRelation", "perpetratorCount", "prevented", "preventedBy", "ageBand",
-            "gender", "contact", "publishConsent"]
+        let fields = [
+            "role", "date", "time", "timeBand", "city", "latitude", "longitude", "landmark", "placeType", "kinds",
+            "description", "perpetrator", "perpetratorRelation", "perpetratorCount", "prevented", "preventedBy",
+            "ageBand",
+            "gender", "contact", "publishConsent",
+        ]
         keys += fields.map { "field_" + $0 }
         let known = Set(translations.keys)
         for key in keys { #expect(known.contains(key), "missing \(key)") }
@@ -101,7 +105,9 @@ import Vapor
     @Test func templatesUseOnlyKnownKeys() throws {
         let views = DirectoryConfiguration.detect().viewsDirectory
         let known = Set(translations.keys)
-        let files = FileManager.default.enumerator(atPath: views)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".leaf") } ?? []
+        let files =
+            FileManager.default.enumerator(atPath: views)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".leaf") }
+            ?? []
         #expect(!files.isEmpty)
         for file in files {
             let text = try String(contentsOfFile: views + file, encoding: .utf8)

@@ -18,7 +18,8 @@ import Vapor
             config.database = .sqliteFile(path: folder + "/dauys.sqlite")
         }) { app in
             for loop in app.eventLoopGroup.makeIterator() {
-                let sql = try #require(app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLDatabase)
+                let sql = try #require(
+                    app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLDatabase)
                 func read(_ pragma: String) async throws -> String {
                     let row = try await sql.raw(SQLQueryString("PRAGMA \(pragma)")).first()
                     let column = try #require(row?.allColumns.first)

@@ -9,7 +9,9 @@ import VaporTesting
     @Test func theAdminAPIRequiresAValidToken() async throws {
         try await withApp { app in
             let id = try await app.report(receipt: try await app.submitReport()).requireID()
-            for headers: HTTPHeaders in [[:], ["Authorization": "Bearer nope"], ["Authorization": "Basic YWRtaW46YWRtaW4="]] {
+            for headers: HTTPHeaders in [
+                [:], ["Authorization": "Bearer nope"], ["Authorization": "Basic YWRtaW46YWRtaW4="],
+            ] {
                 for (method, path) in [
                     (HTTPMethod.GET, "/api/v1/admin/reports"), (.GET, "/api/v1/admin/reports/\(id)"),
                     (.POST, "/api/v1/admin/reports/\(id)/publish"), (.POST, "/api/v1/admin/reports/\(id)/reject"),
@@ -32,13 +34,18 @@ import VaporTesting
             let third = try await app.submitReport()
             try await app.publish(receipt: third)
             let (_, token) = try await app.makeModerator(role: .moderator)
-            let response = try await app.send(.GET, "/api/v1/admin/reports?status=pending", headers: ["Authorization": "Bearer \(token)"])
+            let response = try await app.send(
+                .GET, "/api/v1/admin/reports?status=pending", headers: ["Authorization": "Bearer \(token)"])
             let list = try response.content.decode(AdminAPIController.ReportListDTO.self)
-            #expect(list.reports.map(\.id) == [try await app.report(receipt: first).requireID(), try await app.report(receipt: second).requireID()])
+            #expect(
+                list.reports.map(\.id) == [
+                    try await app.report(receipt: first).requireID(), try await app.report(receipt: second).requireID(),
+                ])
             #expect(list.counts["pending"] == 2 && list.counts["published"] == 1)
             // Moderators see the original, the exact point and the contact.
             #expect(list.reports[0].description.contains("😡"))
-            let bad = try await app.send(.GET, "/api/v1/admin/reports?status=lost", headers: ["Authorization": "Bearer \(token)"])
+            let bad = try await app.send(
+                .GET, "/api/v1/admin/reports?status=lost", headers: ["Authorization": "Bearer \(token)"])
             #expect(bad.status == .badRequest)
         }
     }
@@ -49,7 +56,8 @@ import VaporTesting
             let (account, token) = try await app.makeModerator()
             let id = try await app.report(receipt: code).requireID()
             let noText = try await app.send(
-                .POST, "/api/v1/admin/reports/\(id)/publish", headers: ["Authorization": "Bearer \(token)"], json: [String: String]())
+                .POST, "/api/v1/admin/reports/\(id)/publish", headers: ["Authorization": "Bearer \(token)"],
+                json: [String: String]())
             #expect(noText.status == .badRequest)
             #expect(try errorFields(noText)["publicDescription"] != nil)
             let badPrecision = try await app.send(
@@ -64,11 +72,14 @@ import VaporTesting
             #expect(response.status == .ok)
             let report = try await app.report(receipt: code)
             #expect(report.status == "published" && report.publicPrecision == "km1")
-            let point = PublicLocation.Point(latitude: try #require(report.publicLatitude), longitude: try #require(report.publicLongitude))
+            let point = PublicLocation.Point(
+                latitude: try #require(report.publicLatitude), longitude: try #require(report.publicLongitude))
             #expect(PublicLocation.snap(point, cellMetres: 1000) == point)
-            #expect(point == PublicLocation.make(
-                reportID: id, latitude: report.latitude, longitude: report.longitude, precision: .km1,
-                cityCentre: .init(latitude: 43.252, longitude: 76.912), key: app.secrets.locationKey))
+            #expect(
+                point
+                    == PublicLocation.make(
+                        reportID: id, latitude: report.latitude, longitude: report.longitude, precision: .km1,
+                        cityCentre: .init(latitude: 43.252, longitude: 76.912), key: app.secrets.locationKey))
 
             let again = try await app.send(
                 .POST, "/api/v1/admin/reports/\(id)/publish", headers: ["Authorization": "Bearer \(token)"],
@@ -91,7 +102,8 @@ import VaporTesting
             let id = try await app.report(receipt: code).requireID()
             for body in [["reason": "нет"], ["reasonCode": "boring"]] {
                 let response = try await app.send(
-                    .POST, "/api/v1/admin/reports/\(id)/reject", headers: ["Authorization": "Bearer \(token)"], json: body)
+                    .POST, "/api/v1/admin/reports/\(id)/reject", headers: ["Authorization": "Bearer \(token)"],
+                    json: body)
                 #expect(response.status == .badRequest)
                 #expect(try errorFields(response)["reasonCode"] != nil)
             }
@@ -107,10 +119,12 @@ import VaporTesting
         try await withApp { app in
             let (account, _) = try await app.makeModerator()
             for _ in 0..<AccountService.maxFailedLogins {
-                let result = try await AccountService.login(email: account.email, password: "wrong password!!", app: app, on: app.db)
+                let result = try await AccountService.login(
+                    email: account.email, password: "wrong password!!", app: app, on: app.db)
                 guard case .wrongCredentials = result else { Issue.record("expected a refusal"); return }
             }
-            let locked = try await AccountService.login(email: account.email, password: "correct horse battery staple", app: app, on: app.db)
+            let locked = try await AccountService.login(
+                email: account.email, password: "correct horse battery staple", app: app, on: app.db)
             guard case .locked = locked else { Issue.record("expected the account to be locked"); return }
         }
     }
@@ -124,7 +138,9 @@ import VaporTesting
             #expect(stored?.tokenHash == TokenHashing.sha256(token))
             #expect(try await AccountService.account(forToken: token, on: app.db)?.id == account.id)
             await #expect(throws: AppError.self) {
-                _ = try await AccountService.create(email: "weak@example.org", password: "short", role: .moderator, mustChangePassword: false, app: app, on: app.db)
+                _ = try await AccountService.create(
+                    email: "weak@example.org", password: "short", role: .moderator, mustChangePassword: false, app: app,
+                    on: app.db)
             }
         }
     }

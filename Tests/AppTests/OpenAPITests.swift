@@ -10,7 +10,8 @@ import Vapor
         try await withApp { app in
             let response = try await app.send(.GET, "/api/v1/openapi.json")
             #expect(response.status == .ok)
-            let document = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
             #expect(document["openapi"] as? String == "3.0.3")
             let paths = try #require(document["paths"] as? [String: [String: Any]])
             var documented = Set<String>()
@@ -21,10 +22,15 @@ import Vapor
             for route in app.routes.all {
                 let components = route.path.map { "\($0)" }
                 guard components.starts(with: ["api", "v1"]) else { continue }
-                let path = "/" + components.dropFirst(2).map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : $0 }.joined(separator: "/")
+                let path =
+                    "/"
+                    + components.dropFirst(2).map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : $0 }.joined(
+                        separator: "/")
                 served.insert(route.method.rawValue + " " + path)
             }
-            #expect(documented == served, "only documented: \(documented.subtracting(served)), only served: \(served.subtracting(documented))")
+            #expect(
+                documented == served,
+                "only documented: \(documented.subtracting(served)), only served: \(served.subtracting(documented))")
         }
     }
 }

@@ -26,11 +26,17 @@ import VaporTesting
         case string(String), number(Double), bool(Bool), array([JSONValue]), null
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if container.decodeNil() { self = .null }
-            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-            else if let value = try? container.decode(Double.self) { self = .number(value) }
-            else if let value = try? container.decode(String.self) { self = .string(value) }
-            else { self = .array(try container.decode([JSONValue].self)) }
+            if container.decodeNil() {
+                self = .null
+            } else if let value = try? container.decode(Bool.self) {
+                self = .bool(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .number(value)
+            } else if let value = try? container.decode(String.self) {
+                self = .string(value)
+            } else {
+                self = .array(try container.decode([JSONValue].self))
+            }
         }
     }
 
@@ -61,7 +67,9 @@ import VaporTesting
             let hidden = [try await app.report(receipt: pending).requireID(), rejectedID]
             for id in hidden {
                 // Not under any filter either.
-                for query in ["", "?prevented=false", "?city=almaty", "?kinds=verbal", "?bbox=46,40,88,56", "?perPage=1000"] {
+                for query in [
+                    "", "?prevented=false", "?city=almaty", "?kinds=verbal", "?bbox=46,40,88,56", "?perPage=1000",
+                ] {
                     #expect(!(try await incidents(app, query)).features.map(\.id).contains(id))
                 }
             }
@@ -82,17 +90,24 @@ import VaporTesting
                 #expect(!raw.contains(secret), "public output leaks \(secret)")
             }
             let feature = try #require(try await incidents(app).features.first)
-            #expect(Set(feature.properties.keys) == [
-                "id", "date", "timeBand", "city", "placeType", "kinds", "role", "perpetrator", "perpetratorCount", "prevented",
-                "description", "latitude", "longitude",
-            ])
+            #expect(
+                Set(feature.properties.keys) == [
+                    "id", "date", "timeBand", "city", "placeType", "kinds", "role", "perpetrator", "perpetratorCount",
+                    "prevented",
+                    "description", "latitude", "longitude",
+                ])
             #expect(feature.properties["description"] == .string("Мужчина преследовал девушку на улице вечером."))
             #expect(feature.properties["timeBand"] == .string("evening"))
             // The point is the displaced grid point, not the reporter's.
             let report = try await app.report(receipt: code)
-            #expect(feature.geometry.coordinates == [try #require(report.publicLongitude), try #require(report.publicLatitude)])
-            #expect(PublicLocation.distance(.init(latitude: report.latitude, longitude: report.longitude),
-                .init(latitude: feature.geometry.coordinates[1], longitude: feature.geometry.coordinates[0])) > 50)
+            #expect(
+                feature.geometry.coordinates == [
+                    try #require(report.publicLongitude), try #require(report.publicLatitude),
+                ])
+            #expect(
+                PublicLocation.distance(
+                    .init(latitude: report.latitude, longitude: report.longitude),
+                    .init(latitude: feature.geometry.coordinates[1], longitude: feature.geometry.coordinates[0])) > 50)
         }
     }
 
@@ -121,11 +136,14 @@ import VaporTesting
             ])
             let almatyStreet = try await app.submitReport(["date": "2025-09-10"])
             let workplace = try await app.submitReport([
-                "placeType": "workplace", "perpetrator": "known", "perpetratorRelation": "superior", "kinds": ["coercion"],
+                "placeType": "workplace", "perpetrator": "known", "perpetratorRelation": "superior",
+                "kinds": ["coercion"],
                 "date": "2025-10-01",
             ])
             for code in [astanaBus, almatyStreet, workplace] { try await app.publish(receipt: code) }
-            func ids(_ query: String) async throws -> Set<UUID> { Set(try await incidents(app, query).features.map(\.id)) }
+            func ids(_ query: String) async throws -> Set<UUID> {
+                Set(try await incidents(app, query).features.map(\.id))
+            }
             let bus = try await app.report(receipt: astanaBus).requireID()
             let street = try await app.report(receipt: almatyStreet).requireID()
             let work = try await app.report(receipt: workplace).requireID()
@@ -148,7 +166,8 @@ import VaporTesting
     @Test(arguments: [
         ("?bbox=1,2,3", "bbox"), ("?bbox=80,50,70,40", "bbox"), ("?from=2025-13-01", "from"), ("?to=yesterday", "to"),
         ("?kinds=verbal,robbery", "kinds"), ("?placeTypes=bar", "placeTypes"), ("?perpetrator=alien", "perpetrator"),
-        ("?prevented=maybe", "prevented"), ("?city=moscow", "city"), ("?page=0", "page"), ("?perPage=100000", "perPage"),
+        ("?prevented=maybe", "prevented"), ("?city=moscow", "city"), ("?page=0", "page"),
+        ("?perPage=100000", "perPage"),
         ("?city=almaty'%20OR%201=1--", "city"), ("?kinds=verbal%27%29%3B%20DROP%20TABLE%20reports%3B--", "kinds"),
     ])
     func badFiltersAreNamed(query: String, field: String) async throws {

@@ -10,9 +10,12 @@ import Testing
     let almaty = PublicLocation.Point(latitude: 43.252, longitude: 76.912)
     let exact = PublicLocation.Point(latitude: 43.2389, longitude: 76.8897)
 
-    func publicPoint(_ id: UUID, _ precision: PublicPrecision = .grid250, key: SymmetricKey? = nil) -> PublicLocation.Point {
+    func publicPoint(
+        _ id: UUID, _ precision: PublicPrecision = .grid250, key: SymmetricKey? = nil
+    ) -> PublicLocation.Point {
         PublicLocation.make(
-            reportID: id, latitude: exact.latitude, longitude: exact.longitude, precision: precision, cityCentre: almaty,
+            reportID: id, latitude: exact.latitude, longitude: exact.longitude, precision: precision,
+            cityCentre: almaty,
             key: key ?? self.key)
     }
 
@@ -24,7 +27,8 @@ import Testing
 
     @Test func displacementIsBetween100And400Metres() {
         for _ in 0..<500 {
-            let moved = PublicLocation.displace(reportID: UUID(), latitude: exact.latitude, longitude: exact.longitude, key: key)
+            let moved = PublicLocation.displace(
+                reportID: UUID(), latitude: exact.latitude, longitude: exact.longitude, key: key)
             let distance = PublicLocation.distance(exact, moved)
             #expect(distance >= 99.5 && distance <= 400.5, "\(distance)")
         }
@@ -33,7 +37,8 @@ import Testing
     @Test func directionsSpreadAllAround() {
         var quadrants = Set<Int>()
         for _ in 0..<200 {
-            let moved = PublicLocation.displace(reportID: UUID(), latitude: exact.latitude, longitude: exact.longitude, key: key)
+            let moved = PublicLocation.displace(
+                reportID: UUID(), latitude: exact.latitude, longitude: exact.longitude, key: key)
             quadrants.insert((moved.latitude > exact.latitude ? 1 : 0) + (moved.longitude > exact.longitude ? 2 : 0))
         }
         #expect(quadrants.count == 4)

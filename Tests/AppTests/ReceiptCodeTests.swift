@@ -29,7 +29,10 @@ import Testing
     }
 
     @Test func impossibleCodesAreRefused() {
-        for typed in ["", "ABCD", "ABCD-EFGH-JKMN-PQR0", "ABCD-EFGH-JKMN-PQRS-T", "ABCD-EFGH-JKMN-PQR!", String(repeating: "A", count: 10_000)] {
+        for typed in [
+            "", "ABCD", "ABCD-EFGH-JKMN-PQR0", "ABCD-EFGH-JKMN-PQRS-T", "ABCD-EFGH-JKMN-PQR!",
+            String(repeating: "A", count: 10_000),
+        ] {
             #expect(ReceiptCode.normalize(typed) == nil, "\(typed.prefix(30))")
         }
     }

@@ -8,11 +8,14 @@ import VaporTesting
 @Suite struct ReportAPITests {
     @Test func submittingAReportReturnsAReceiptAndStoresOnlyItsHash() async throws {
         try await withApp { app in
-            let response = try await app.send(.POST, "/api/v1/reports", json: validReportJSON(["contact": "+7 701 000 00 00"]))
+            let response = try await app.send(
+                .POST, "/api/v1/reports", json: validReportJSON(["contact": "+7 701 000 00 00"]))
             #expect(response.status == .created)
             let receipt = try response.content.decode(ReportService.Receipt.self)
             #expect(receipt.status == "pending")
-            #expect(receipt.receipt.range(of: #"^[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}$"#, options: .regularExpression) != nil)
+            #expect(
+                receipt.receipt.range(of: #"^[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}$"#, options: .regularExpression)
+                    != nil)
 
             let report = try await app.report(receipt: receipt.receipt)
             #expect(report.status == "pending")
@@ -93,7 +96,8 @@ import VaporTesting
                 .POST, "/api/v1/admin/reports/\(id)/reject", headers: ["Authorization": "Bearer \(token)"],
                 json: ["reasonCode": "insufficient_detail", "reason": "Напишите, пожалуйста, чуть подробнее."])
             #expect(response.status == .ok)
-            let dto = try await app.send(.POST, "/api/v1/receipt", json: ["code": code]).content.decode(ReceiptStatusDTO.self)
+            let dto = try await app.send(.POST, "/api/v1/receipt", json: ["code": code]).content.decode(
+                ReceiptStatusDTO.self)
             #expect(dto.status == "rejected")
             #expect(dto.rejectionCode == "insufficient_detail")
             #expect(dto.rejectionReason == "Напишите, пожалуйста, чуть подробнее.")

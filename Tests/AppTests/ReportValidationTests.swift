@@ -40,7 +40,10 @@ import Testing
         let found = errors {
             $0 = ReportInput()
         }
-        for field in ["role", "date", "city", "placeType", "kinds", "perpetrator", "perpetratorCount", "prevented", "description", "publishConsent"] {
+        for field in [
+            "role", "date", "city", "placeType", "kinds", "perpetrator", "perpetratorCount", "prevented", "description",
+            "publishConsent",
+        ] {
             #expect(found[field] != nil, "\(field) should be required")
         }
     }
@@ -65,7 +68,10 @@ import Testing
         #expect(KazakhstanTime.today(now: evening) == "2026-11-24")
     }
 
-    @Test(arguments: [("06:00", TimeBand.morning), ("11:59", .morning), ("12:00", .afternoon), ("18:00", .evening), ("22:59", .evening), ("23:00", .night), ("05:59", .night), ("00:00", .night)])
+    @Test(arguments: [
+        ("06:00", TimeBand.morning), ("11:59", .morning), ("12:00", .afternoon), ("18:00", .evening),
+        ("22:59", .evening), ("23:00", .night), ("05:59", .night), ("00:00", .night),
+    ])
     func anExactTimeFallsInItsBand(time: String, band: TimeBand) throws {
         let valid = try input {
             $0.time = time
@@ -79,7 +85,10 @@ import Testing
         for time in ["24:00", "7:30", "12:60", "noon", "12:30:00"] {
             #expect(errors { $0.time = time }["time"] == "error_time_format", "\(time)")
         }
-        #expect(errors { $0.time = "20:00"; $0.timeBand = "morning" }["timeBand"] == "error_time_band_mismatch")
+        #expect(
+            errors {
+                $0.time = "20:00"; $0.timeBand = "morning"
+            }["timeBand"] == "error_time_band_mismatch")
         #expect(errors { $0.timeBand = "midnight" }["timeBand"] == "error_choice")
     }
 
@@ -91,8 +100,14 @@ import Testing
         #expect(errors { $0.latitude = .nan }["latitude"] == "error_outside_kazakhstan")
         #expect(errors { $0.latitude = .infinity }["latitude"] == "error_outside_kazakhstan")
         #expect(errors { $0.latitude = nil }["latitude"] == "error_required")
-        #expect(errors { $0.latitude = 40.5; $0.longitude = 46.4 }.isEmpty)
-        #expect(errors { $0.latitude = 55.5; $0.longitude = 87.4 }.isEmpty)
+        #expect(
+            errors {
+                $0.latitude = 40.5; $0.longitude = 46.4
+            }.isEmpty)
+        #expect(
+            errors {
+                $0.latitude = 55.5; $0.longitude = 87.4
+            }.isEmpty)
     }
 
     @Test func withoutAPointTheCityCentreStandsIn() throws {
@@ -133,22 +148,33 @@ import Testing
     @Test func relationAndRescuerFollowTheirQuestions() {
         #expect(errors { $0.perpetratorRelation = nil }["perpetratorRelation"] == "error_required")
         #expect(errors { $0.perpetrator = "stranger" }["perpetratorRelation"] == "error_relation_for_stranger")
-        #expect(errors { $0.perpetrator = "stranger"; $0.perpetratorRelation = nil }.isEmpty)
+        #expect(
+            errors {
+                $0.perpetrator = "stranger"; $0.perpetratorRelation = nil
+            }.isEmpty)
         #expect(errors { $0.preventedBy = nil }["preventedBy"] == "error_required")
         #expect(errors { $0.prevented = false }["preventedBy"] == "error_prevented_by_when_not")
-        #expect(errors { $0.prevented = false; $0.preventedBy = nil }.isEmpty)
+        #expect(
+            errors {
+                $0.prevented = false; $0.preventedBy = nil
+            }.isEmpty)
     }
 
     @Test func descriptionsAreTwentyToFiveThousandCharactersOfAnyScript() {
-        #expect(errors { $0.description = String(repeating: "а", count: 19) }["description"] == "error_description_length")
+        #expect(
+            errors { $0.description = String(repeating: "а", count: 19) }["description"] == "error_description_length")
         #expect(errors { $0.description = String(repeating: "ә", count: 20) }.isEmpty)
         #expect(errors { $0.description = String(repeating: "x", count: 5000) }.isEmpty)
-        #expect(errors { $0.description = String(repeating: "x", count: 5001) }["description"] == "error_description_length")
+        #expect(
+            errors { $0.description = String(repeating: "x", count: 5001) }["description"] == "error_description_length"
+        )
         // Kazakh letters, emoji with modifiers and Latin count as the characters people see.
         #expect(errors { $0.description = "Қорқыттым 👩🏽‍🦱 ұят ғой, Ұлы Үй" }.isEmpty)
         #expect(errors { $0.description = String(repeating: "👩🏽‍🦱", count: 20) }.isEmpty)
         #expect(errors { $0.description = "   " }["description"] == "error_required")
-        #expect(errors { $0.description = "Текст с нулевым байтом \u{0} внутри него" }["description"] == "error_text_characters")
+        #expect(
+            errors { $0.description = "Текст с нулевым байтом \u{0} внутри него" }["description"]
+                == "error_text_characters")
         #expect(errors { $0.description = "Строки\nс переносами\tи табуляцией — нормально" }.isEmpty)
     }
 

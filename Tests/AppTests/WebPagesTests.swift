@@ -33,16 +33,20 @@ import VaporTesting
             #expect(cookie.string == "kk" && cookie.isHTTPOnly)
             let next = try await app.send(.GET, "/report", headers: ["Cookie": "lang=kk", "Accept-Language": "en"])
             #expect(next.body.string.contains("<html lang=\"kk\">"))
-            let fromBrowser = try await app.send(.GET, "/check", headers: ["Accept-Language": "en-GB,en;q=0.9,ru;q=0.5"])
+            let fromBrowser = try await app.send(
+                .GET, "/check", headers: ["Accept-Language": "en-GB,en;q=0.9,ru;q=0.5"])
             #expect(fromBrowser.body.string.contains("<html lang=\"en\">"))
         }
     }
 
     /// The report form as a browser without JavaScript sends it: city + landmark, no point.
-    static func noScriptForm(_ changes: [String: String] = [:], kinds: [String] = ["verbal", "physical"]) -> [(String, String)] {
+    static func noScriptForm(
+        _ changes: [String: String] = [:], kinds: [String] = ["verbal", "physical"]
+    ) -> [(String, String)] {
         var fields = [
             "role": "witness", "date": "2025-06-01", "timeBand": "afternoon", "latitude": "", "longitude": "",
-            "city": "shymkent", "landmark": "остановка «Самал»", "placeType": "public_transport", "perpetrator": "stranger",
+            "city": "shymkent", "landmark": "остановка «Самал»", "placeType": "public_transport",
+            "perpetrator": "stranger",
             "perpetratorCount": "group", "prevented": "yes", "preventedBy": "bystander",
             "description": "Двое парней приставали к девушке в автобусе, пассажир заступился.", "ageBand": "",
             "gender": "", "contact": "", "publishConsent": "yes",

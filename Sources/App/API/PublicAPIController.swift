@@ -89,5 +89,6 @@ func languageParameter(_ req: Request) throws -> Language {
 }
 
 func cityIndex(_ database: any Database) async throws -> [String: City] {
-    Dictionary(uniqueKeysWithValues: try await allCities(on: database).compactMap { city in city.id.map { ($0, city) } })
+    Dictionary(
+        uniqueKeysWithValues: try await allCities(on: database).compactMap { city in city.id.map { ($0, city) } })
 }

@@ -31,7 +31,8 @@ struct AdminCommand: AsyncCommand {
                 context.console.print("Created \(account.accountRole.rawValue) \(account.email).")
                 context.console.print("One-time password (shown once; it must be changed at first login): \(password)")
             } catch let error as AppError {
-                throw CommandError(error.fields.map { "\($0.key): \(app.translations.text($0.value, .en))" }.joined(separator: "; "))
+                throw CommandError(
+                    error.fields.map { "\($0.key): \(app.translations.text($0.value, .en))" }.joined(separator: "; "))
             }
         case "token":
             guard let normalized = AccountService.normalizedEmail(email),

@@ -24,7 +24,8 @@ struct DemoDataCommand: AsyncCommand {
         let app = context.application
         let real = try await Report.query(on: app.db).filter(\.$isDemo == false).count()
         if real > 0 && !signature.force {
-            throw CommandError("the database holds \(real) real reports; refusing to mix in synthetic ones (use --force)")
+            throw CommandError(
+                "the database holds \(real) real reports; refusing to mix in synthetic ones (use --force)")
         }
         let made = try await DemoData.make(count: count, published: signature.published, app: app, on: app.db)
         context.console.print("Made \(made) synthetic reports\(signature.published ? ", published" : "").")
@@ -33,7 +34,9 @@ struct DemoDataCommand: AsyncCommand {
 
 enum DemoData {
     /// Makes `count` synthetic reports in batches of one transaction each.
-    static func make(count: Int, published: Bool, app: Application, on database: any Database, seed: UInt64? = nil)
+    static func make(
+        count: Int, published: Bool, app: Application, on database: any Database, seed: UInt64? = nil
+    )
         async throws -> Int
     {
         var random = SplitMix(seed: seed ?? UInt64.random(in: 1 ... .max))
@@ -99,11 +102,20 @@ enum DemoData {
         let latitude = city.latitude + (random.unit() - 0.5) * 0.1
         let longitude = city.longitude + (random.unit() - 0.5) * 0.14
         report.latitude = min(max(latitude, KazakhstanBounds.latitude.lowerBound), KazakhstanBounds.latitude.upperBound)
-        report.longitude = min(max(longitude, KazakhstanBounds.longitude.lowerBound), KazakhstanBounds.longitude.upperBound)
+        report.longitude = min(
+            max(longitude, KazakhstanBounds.longitude.lowerBound), KazakhstanBounds.longitude.upperBound)
         report.city = city.id ?? ""
-        let place = pick([PlaceType.street, .street, .public_transport, .public_transport, .taxi, .workplace, .education, .shop_cafe, .park, .online, .residential, .other])
+        let place = pick([
+            PlaceType.street, .street, .public_transport, .public_transport, .taxi, .workplace, .education, .shop_cafe,
+            .park, .online, .residential, .other,
+        ])
         report.placeType = place.rawValue
-        var kinds = [pick([HarassmentKind.catcalling, .verbal, .verbal, .nonverbal, .physical, .stalking, .coercion, .gender, .cyber, .bullying, .discrimination])]
+        var kinds = [
+            pick([
+                HarassmentKind.catcalling, .verbal, .verbal, .nonverbal, .physical, .stalking, .coercion, .gender,
+                .cyber, .bullying, .discrimination,
+            ])
+        ]
         if random.unit() < 0.4 {
             let second = pick(HarassmentKind.allCases)
             if !kinds.contains(second) { kinds.append(second) }
@@ -113,7 +125,9 @@ enum DemoData {
         report.perpetrator = known ? Perpetrator.known.rawValue : Perpetrator.stranger.rawValue
         report.perpetratorRelation =
             known
-            ? (place == .workplace ? pick([PerpetratorRelation.colleague, .superior]) : place == .education ? .superior : pick(PerpetratorRelation.allCases)).rawValue
+            ? (place == .workplace
+                ? pick([PerpetratorRelation.colleague, .superior])
+                : place == .education ? .superior : pick(PerpetratorRelation.allCases)).rawValue
             : nil
         report.perpetratorCount = random.unit() < 0.8 ? PerpetratorCount.one.rawValue : PerpetratorCount.group.rawValue
         report.prevented = random.unit() < 0.35
@@ -121,7 +135,8 @@ enum DemoData {
         let language = pick([Language.ru, .ru, .kk, .en])
         report.description = pick(descriptions[language] ?? []) + " " + pick(endings[language] ?? [])
         report.ageBand = random.unit() < 0.6 ? pick(AgeBand.allCases).rawValue : nil
-        report.gender = random.unit() < 0.7 ? pick([Gender.woman, .woman, .woman, .man, .other, .unsaid]).rawValue : nil
+        report.gender =
+            random.unit() < 0.7 ? pick([Gender.woman, .woman, .woman, .man, .other, .unsaid]).rawValue : nil
         report.publishConsent = random.unit() < 0.85
         report.source = random.unit() < 0.6 ? ReportSource.web.rawValue : ReportSource.telegram.rawValue
         report.language = language.rawValue
@@ -156,7 +171,10 @@ enum DemoData {
     ]
 
     static let endings: [Language: [String]] = [
-        .ru: ["Было очень неприятно и страшно.", "Никто вокруг не вмешался.", "Я не знала, что делать.", "Это повторяется уже не в первый раз."],
+        .ru: [
+            "Было очень неприятно и страшно.", "Никто вокруг не вмешался.", "Я не знала, что делать.",
+            "Это повторяется уже не в первый раз.",
+        ],
         .kk: ["Өте қорқынышты болды.", "Айналадағылар араласпады.", "Бұл бірінші рет емес."],
         .en: ["It was frightening.", "Nobody around stepped in.", "It is not the first time."],
     ]

@@ -26,13 +26,15 @@ struct ServeAndAnnounceCommand: AsyncCommand {
         let base = Self.baseURL(app: app)
         context.console.print("Dauys is running at \(base)/")
         if let token = try await AccountService.setupTokenIfNeeded(on: app.db) {
-            context.console.print("Create the first administrator (link works once, for 24 hours): \(base)/admin/setup/\(token)")
+            context.console.print(
+                "Create the first administrator (link works once, for 24 hours): \(base)/admin/setup/\(token)")
         }
     }
 
     static func baseURL(app: Application) -> String {
         if let publicURL = app.config.publicURL {
-            return publicURL.absoluteString.hasSuffix("/") ? String(publicURL.absoluteString.dropLast()) : publicURL.absoluteString
+            return publicURL.absoluteString.hasSuffix("/")
+                ? String(publicURL.absoluteString.dropLast()) : publicURL.absoluteString
         }
         let address = app.http.server.shared.localAddress
         let port = address?.port ?? app.http.server.configuration.port

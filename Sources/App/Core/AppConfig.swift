@@ -63,19 +63,24 @@ struct AppConfig: Sendable {
         if let raw = value("DAUYS_PUBLIC_URL") {
             guard let url = URL(string: raw), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ConfigError(
-                    setting: "DAUYS_PUBLIC_URL", problem: "must be an http:// or https:// address such as https://dauys.kz")
+                    setting: "DAUYS_PUBLIC_URL",
+                    problem: "must be an http:// or https:// address such as https://dauys.kz")
             }
             publicURL = url
         }
 
         let tileURL = value("DAUYS_TILE_URL") ?? "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-        guard let tile = URL(string: tileURL.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
+        guard
+            let tile = URL(
+                string: tileURL.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
             ["http", "https"].contains(tile.scheme ?? ""), tile.host != nil,
             tileURL.contains("{z}"), tileURL.contains("{x}"), tileURL.contains("{y}")
         else {
             throw ConfigError(
                 setting: "DAUYS_TILE_URL",
-                problem: "must be an http(s) URL containing {z}, {x} and {y}, such as https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+                problem:
+                    "must be an http(s) URL containing {z}, {x} and {y}, such as https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+            )
         }
 
         let exitURL = value("DAUYS_EXIT_URL") ?? "https://www.google.kz/"
@@ -97,7 +102,8 @@ struct AppConfig: Sendable {
         if let secret {
             guard let bytes = Data(base64Encoded: secret), bytes.count >= 32 else {
                 throw ConfigError(
-                    setting: "DAUYS_SECRET", problem: "must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)")
+                    setting: "DAUYS_SECRET",
+                    problem: "must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)")
             }
         }
 
@@ -112,7 +118,8 @@ struct AppConfig: Sendable {
             .replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
         guard let url = URL(string: cleaned), let scheme = url.scheme, let host = url.host else { return "" }
         let port = url.port.map { ":\($0)" } ?? ""
-        let hostPattern = tileURL.contains("{s}") ? "*." + host.split(separator: ".").dropFirst().joined(separator: ".") : host
+        let hostPattern =
+            tileURL.contains("{s}") ? "*." + host.split(separator: ".").dropFirst().joined(separator: ".") : host
         return "\(scheme)://\(hostPattern)\(port)"
     }
 }

@@ -23,7 +23,8 @@ struct AppError: AbortError, Sendable {
     }
 
     static let notFound = AppError(status: .notFound, code: "not_found", messageKey: "error_not_found")
-    static let receiptNotFound = AppError(status: .notFound, code: "receipt_not_found", messageKey: "error_receipt_not_found")
+    static let receiptNotFound = AppError(
+        status: .notFound, code: "receipt_not_found", messageKey: "error_receipt_not_found")
     static let unauthorized = AppError(status: .unauthorized, code: "unauthorized", messageKey: "error_unauthorized")
     static let forbidden = AppError(status: .forbidden, code: "forbidden", messageKey: "error_forbidden")
     static let conflict = AppError(status: .conflict, code: "conflict", messageKey: "error_conflict")

@@ -90,7 +90,8 @@ struct AppErrorMiddleware: AsyncMiddleware {
             case .payloadTooLarge:
                 return AppError(status: .payloadTooLarge, code: "payload_too_large", messageKey: "error_too_large")
             case .unsupportedMediaType:
-                return AppError(status: .unsupportedMediaType, code: "unsupported_media_type", messageKey: "error_bad_body")
+                return AppError(
+                    status: .unsupportedMediaType, code: "unsupported_media_type", messageKey: "error_bad_body")
             case .methodNotAllowed:
                 return AppError(status: .methodNotAllowed, code: "method_not_allowed", messageKey: "error_not_found")
             case let status where status.code < 500:
@@ -114,7 +115,8 @@ struct AppErrorMiddleware: AsyncMiddleware {
         case .keyNotFound(let key, let context):
             return [name(context.codingPath + [key]): "error_required"]
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? ["body": "error_bad_body"] : [name(context.codingPath): "error_wrong_type"]
+            return context.codingPath.isEmpty
+                ? ["body": "error_bad_body"] : [name(context.codingPath): "error_wrong_type"]
         @unknown default:
             return ["body": "error_bad_body"]
         }

@@ -18,7 +18,9 @@ enum Language: String, CaseIterable, Codable, Sendable {
         guard let acceptLanguage else { return nil }
         let ranked = acceptLanguage.split(separator: ",").compactMap { part -> (String, Double)? in
             let pieces = part.split(separator: ";")
-            guard let tag = pieces.first?.trimmingCharacters(in: .whitespaces).lowercased(), !tag.isEmpty else { return nil }
+            guard let tag = pieces.first?.trimmingCharacters(in: .whitespaces).lowercased(), !tag.isEmpty else {
+                return nil
+            }
             var quality = 1.0
             for piece in pieces.dropFirst() {
                 let parameter = piece.trimmingCharacters(in: .whitespaces)
@@ -45,7 +47,8 @@ struct Translations: Sendable {
         for language in Language.allCases {
             let path = directory + "/" + language.rawValue + ".json"
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigError(setting: "working directory", problem: "has no \(path); start dauys from the project folder")
+                throw ConfigError(
+                    setting: "working directory", problem: "has no \(path); start dauys from the project folder")
             }
             strings[language] = try JSONDecoder().decode([String: String].self, from: data)
         }

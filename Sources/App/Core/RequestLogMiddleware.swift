@@ -52,7 +52,8 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         ]
         for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
         if usesHTTPS {
-            response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
+            response.headers.replaceOrAdd(
+                name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
         }
         let isStatic = request.url.path.hasPrefix("/static/") || request.url.path.hasPrefix("/vendor/")
         if !isStatic && !response.headers.contains(name: .cacheControl) {

@@ -70,9 +70,11 @@ enum CityCatalog {
         Entry(slug: "astana", en: "Astana", kk: "Астана", ru: "Астана", latitude: 51.180, longitude: 71.446),
         Entry(slug: "shymkent", en: "Shymkent", kk: "Шымкент", ru: "Шымкент", latitude: 42.310, longitude: 69.600),
         Entry(slug: "aktobe", en: "Aktobe", kk: "Ақтөбе", ru: "Актобе", latitude: 50.280, longitude: 57.207),
-        Entry(slug: "karaganda", en: "Karaganda", kk: "Қарағанды", ru: "Караганда", latitude: 49.802, longitude: 73.102),
+        Entry(
+            slug: "karaganda", en: "Karaganda", kk: "Қарағанды", ru: "Караганда", latitude: 49.802, longitude: 73.102),
         Entry(slug: "taraz", en: "Taraz", kk: "Тараз", ru: "Тараз", latitude: 42.898, longitude: 71.373),
-        Entry(slug: "kyzylorda", en: "Kyzylorda", kk: "Қызылорда", ru: "Кызылорда", latitude: 44.853, longitude: 65.509),
+        Entry(
+            slug: "kyzylorda", en: "Kyzylorda", kk: "Қызылорда", ru: "Кызылорда", latitude: 44.853, longitude: 65.509),
         Entry(slug: "oral", en: "Oral (Uralsk)", kk: "Орал", ru: "Уральск", latitude: 51.246, longitude: 51.426),
         Entry(slug: "pavlodar", en: "Pavlodar", kk: "Павлодар", ru: "Павлодар", latitude: 52.276, longitude: 76.969),
         Entry(
@@ -80,14 +82,18 @@ enum CityCatalog {
             longitude: 82.606),
         Entry(slug: "semey", en: "Semey", kk: "Семей", ru: "Семей", latitude: 50.421, longitude: 80.250),
         Entry(slug: "atyrau", en: "Atyrau", kk: "Атырау", ru: "Атырау", latitude: 47.105, longitude: 51.884),
-        Entry(slug: "turkistan", en: "Turkistan", kk: "Түркістан", ru: "Туркестан", latitude: 43.295, longitude: 68.257),
+        Entry(
+            slug: "turkistan", en: "Turkistan", kk: "Түркістан", ru: "Туркестан", latitude: 43.295, longitude: 68.257),
         Entry(slug: "kostanay", en: "Kostanay", kk: "Қостанай", ru: "Костанай", latitude: 53.214, longitude: 63.625),
-        Entry(slug: "petropavl", en: "Petropavl", kk: "Петропавл", ru: "Петропавловск", latitude: 54.873, longitude: 69.151),
+        Entry(
+            slug: "petropavl", en: "Petropavl", kk: "Петропавл", ru: "Петропавловск", latitude: 54.873,
+            longitude: 69.151),
         Entry(slug: "temirtau", en: "Temirtau", kk: "Теміртау", ru: "Темиртау", latitude: 50.052, longitude: 72.955),
         Entry(slug: "kokshetau", en: "Kokshetau", kk: "Көкшетау", ru: "Кокшетау", latitude: 53.284, longitude: 69.394),
         Entry(slug: "aktau", en: "Aktau", kk: "Ақтау", ru: "Актау", latitude: 43.661, longitude: 51.174),
         Entry(slug: "rudny", en: "Rudny", kk: "Рудный", ru: "Рудный", latitude: 52.972, longitude: 63.111),
-        Entry(slug: "ekibastuz", en: "Ekibastuz", kk: "Екібастұз", ru: "Экибастуз", latitude: 51.724, longitude: 75.323),
+        Entry(
+            slug: "ekibastuz", en: "Ekibastuz", kk: "Екібастұз", ru: "Экибастуз", latitude: 51.724, longitude: 75.323),
         Entry(
             slug: "taldykorgan", en: "Taldykorgan", kk: "Талдықорған", ru: "Талдыкорган", latitude: 45.016,
             longitude: 78.374),

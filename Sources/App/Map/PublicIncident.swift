@@ -57,7 +57,8 @@ struct IncidentFilters: Sendable, Equatable {
     static let maxPerPage = 1000
 
     static func == (a: Self, b: Self) -> Bool {
-        a.bbox.map { [$0.minLon, $0.minLat, $0.maxLon, $0.maxLat] } == b.bbox.map { [$0.minLon, $0.minLat, $0.maxLon, $0.maxLat] }
+        a.bbox.map { [$0.minLon, $0.minLat, $0.maxLon, $0.maxLat] }
+            == b.bbox.map { [$0.minLon, $0.minLat, $0.maxLon, $0.maxLat] }
             && a.from == b.from && a.to == b.to && a.kinds == b.kinds && a.placeTypes == b.placeTypes
             && a.perpetrator == b.perpetrator && a.prevented == b.prevented && a.city == b.city && a.page == b.page
             && a.perPage == b.perPage
@@ -85,7 +86,11 @@ struct IncidentFilters: Sendable, Equatable {
         }
         for (name, keyPath) in [("from", \IncidentFilters.from), ("to", \IncidentFilters.to)] {
             if let raw = value(name) {
-                if KazakhstanTime.isValidDay(raw) { filters[keyPath: keyPath] = raw } else { errors[name] = "error_date_format" }
+                if KazakhstanTime.isValidDay(raw) {
+                    filters[keyPath: keyPath] = raw
+                } else {
+                    errors[name] = "error_date_format"
+                }
             }
         }
         func list<E: RawRepresentable>(_ name: String, _ type: E.Type) -> [E] where E.RawValue == String {
@@ -98,7 +103,11 @@ struct IncidentFilters: Sendable, Equatable {
         filters.kinds = list("kinds", HarassmentKind.self)
         filters.placeTypes = list("placeTypes", PlaceType.self)
         if let raw = value("perpetrator") {
-            if let parsed = Perpetrator(rawValue: raw) { filters.perpetrator = parsed } else { errors["perpetrator"] = "error_choice" }
+            if let parsed = Perpetrator(rawValue: raw) {
+                filters.perpetrator = parsed
+            } else {
+                errors["perpetrator"] = "error_choice"
+            }
         }
         if let raw = value("prevented") {
             switch raw.lowercased() {
@@ -111,10 +120,16 @@ struct IncidentFilters: Sendable, Equatable {
             if knownCities.contains(raw) { filters.city = raw } else { errors["city"] = "error_choice" }
         }
         if let raw = value("page") {
-            if let number = Int(raw), (1...1_000_000).contains(number) { filters.page = number } else { errors["page"] = "error_page" }
+            if let number = Int(raw), (1...1_000_000).contains(number) {
+                filters.page = number
+            } else {
+                errors["page"] = "error_page"
+            }
         }
         if let raw = value("perPage") {
-            if let number = Int(raw), (1...maxPerPage).contains(number) { filters.perPage = number } else {
+            if let number = Int(raw), (1...maxPerPage).contains(number) {
+                filters.perPage = number
+            } else {
                 errors["perPage"] = "error_page"
             }
         }
@@ -126,7 +141,8 @@ struct IncidentFilters: Sendable, Equatable {
 enum IncidentQueries {
     /// Published reports the public may see, with the filters applied. Pending, rejected and
     /// archived reports never pass this point.
-    static func published(_ filters: IncidentFilters, pinsOnly: Bool, on database: any Database) -> QueryBuilder<Report> {
+    static func published(_ filters: IncidentFilters, pinsOnly: Bool, on database: any Database) -> QueryBuilder<Report>
+    {
         let query = Report.query(on: database).filter(\.$status == ReportStatus.published.rawValue)
         if pinsOnly {
             query.filter(\.$publicLatitude != nil).filter(\.$publicLongitude != nil)
@@ -185,7 +201,8 @@ struct IncidentFeatureCollection: Content {
     init(_ page: IncidentQueries.Page, filters: IncidentFilters) {
         features = page.incidents.compactMap { incident in
             guard let latitude = incident.latitude, let longitude = incident.longitude else { return nil }
-            return Feature(id: incident.id, geometry: Geometry(coordinates: [longitude, latitude]), properties: incident)
+            return Feature(
+                id: incident.id, geometry: Geometry(coordinates: [longitude, latitude]), properties: incident)
         }
         self.page = filters.page
         perPage = filters.perPage

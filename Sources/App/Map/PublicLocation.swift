@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 
 /// Makes the public point of a published report (SPEC §6).
 ///

@@ -51,7 +51,9 @@ enum AccountService {
     }
 
     /// Checks a password, counting failures and locking the account after too many.
-    static func login(email rawEmail: String, password: String, app: Application, on database: any Database)
+    static func login(
+        email rawEmail: String, password: String, app: Application, on database: any Database
+    )
         async throws -> LoginResult
     {
         guard let email = normalizedEmail(rawEmail),
@@ -79,7 +81,9 @@ enum AccountService {
 
     private static let dummyHash = (try? Bcrypt.hash("not a real password", cost: 4)) ?? ""
 
-    static func changePassword(_ account: Account, to password: String, app: Application, on database: any Database)
+    static func changePassword(
+        _ account: Account, to password: String, app: Application, on database: any Database
+    )
         async throws
     {
         if let problem = passwordProblem(password) { throw AppError.validation(["password": problem]) }
@@ -91,7 +95,8 @@ enum AccountService {
     /// A new API token for the account; the token itself is shown once and never stored.
     static func issueToken(for account: Account, on database: any Database) async throws -> String {
         let token = "dauys_" + TokenHashing.randomToken()
-        try await APIToken(accountID: try account.requireID(), tokenHash: TokenHashing.sha256(token)).create(on: database)
+        try await APIToken(accountID: try account.requireID(), tokenHash: TokenHashing.sha256(token)).create(
+            on: database)
         return token
     }
 
@@ -120,7 +125,9 @@ enum AccountService {
     }
 
     /// Creates the first administrator from the setup link; the link works once.
-    static func completeSetup(token: String, email: String, password: String, app: Application, on database: any Database)
+    static func completeSetup(
+        token: String, email: String, password: String, app: Application, on database: any Database
+    )
         async throws -> Account
     {
         try await database.transaction { transaction in

@@ -145,7 +145,9 @@ struct AdminAPIController: RouteCollection {
         guard let raw = TextRules.trimmed(body.reasonCode) else {
             throw AppError.validation(["reasonCode": "error_required"])
         }
-        guard let code = RejectionReason(rawValue: raw) else { throw AppError.validation(["reasonCode": "error_choice"]) }
+        guard let code = RejectionReason(rawValue: raw) else {
+            throw AppError.validation(["reasonCode": "error_choice"])
+        }
         try await ModerationService.reject(
             report, code: code, reason: body.reason, by: try req.requireAccount(), on: req.db)
         return ReportDTO(report, contactKey: req.secrets.contactKey)
@@ -161,7 +163,8 @@ struct AdminAPIController: RouteCollection {
 
     @Sendable func audit(req: Request) async throws -> [AuditDTO] {
         try await ModerationService.audit(on: req.db).map {
-            AuditDTO(at: $0.createdAt, actor: $0.actorEmail, action: $0.action, reportId: $0.reportID, detail: $0.detail)
+            AuditDTO(
+                at: $0.createdAt, actor: $0.actorEmail, action: $0.action, reportId: $0.reportID, detail: $0.detail)
         }
     }
 }

@@ -34,9 +34,13 @@ struct AdminWebController: RouteCollection {
         var password: String?
     }
 
-    private func renderLogin(_ req: Request, email: String, error: String?, status: HTTPStatus) async throws -> Response {
+    private func renderLogin(_ req: Request, email: String, error: String?, status: HTTPStatus) async throws -> Response
+    {
         let view = try await req.view.render(
-            "admin/login", PageContext(req, title: req.text("admin_login_title"), nav: "admin", content: LoginContent(email: email, error: error)))
+            "admin/login",
+            PageContext(
+                req, title: req.text("admin_login_title"), nav: "admin",
+                content: LoginContent(email: email, error: error)))
         return try await view.encodeResponse(status: status, for: req)
     }
 
@@ -47,14 +51,17 @@ struct AdminWebController: RouteCollection {
     @Sendable func login(req: Request) async throws -> Response {
         let form = (try? req.content.decode(LoginForm.self)) ?? LoginForm()
         let email = String((form.email ?? "").prefix(254))
-        switch try await AccountService.login(email: email, password: form.password ?? "", app: req.application, on: req.db) {
+        switch try await AccountService.login(
+            email: email, password: form.password ?? "", app: req.application, on: req.db)
+        {
         case .success(let account):
             try await AdminSession.start(req, account: account)
             return req.redirect(to: account.mustChangePassword ? "/admin/password" : "/admin")
         case .wrongCredentials:
             return try await renderLogin(req, email: email, error: req.text("admin_login_wrong"), status: .unauthorized)
         case .locked:
-            return try await renderLogin(req, email: email, error: req.text("admin_login_locked"), status: .tooManyRequests)
+            return try await renderLogin(
+                req, email: email, error: req.text("admin_login_locked"), status: .tooManyRequests)
         }
     }
 
@@ -73,7 +80,10 @@ struct AdminWebController: RouteCollection {
         let token = req.parameters.get("token") ?? ""
         guard try await AccountService.isValidSetupToken(token, on: req.db) else { throw AppError.notFound }
         let view = try await req.view.render(
-            "admin/setup", PageContext(req, title: req.text("admin_setup_title"), nav: "admin", content: SetupContent(token: token, email: "", errors: [])))
+            "admin/setup",
+            PageContext(
+                req, title: req.text("admin_setup_title"), nav: "admin",
+                content: SetupContent(token: token, email: "", errors: [])))
         return try await view.encodeResponse(for: req)
     }
 
@@ -87,7 +97,8 @@ struct AdminWebController: RouteCollection {
             return req.redirect(to: "/admin")
         } catch let error as AppError where error.status == .badRequest {
             let content = SetupContent(
-                token: token, email: String((form.email ?? "").prefix(254)), errors: error.fields.values.map { req.text($0) })
+                token: token, email: String((form.email ?? "").prefix(254)),
+                errors: error.fields.values.map { req.text($0) })
             let view = try await req.view.render(
                 "admin/setup", PageContext(req, title: req.text("admin_setup_title"), nav: "admin", content: content))
             return try await view.encodeResponse(status: .badRequest, for: req)
@@ -112,7 +123,8 @@ struct AdminWebController: RouteCollection {
 
     @Sendable func passwordForm(req: Request) async throws -> Response {
         let account = try req.requireAccount()
-        let content = PasswordContent(csrf: AdminSession.csrfToken(req), errors: [], mustChange: account.mustChangePassword)
+        let content = PasswordContent(
+            csrf: AdminSession.csrfToken(req), errors: [], mustChange: account.mustChangePassword)
         return try await req.view.render(
             "admin/password", PageContext(req, title: req.text("admin_password_title"), nav: "admin", content: content)
         ).encodeResponse(for: req)
@@ -126,13 +138,15 @@ struct AdminWebController: RouteCollection {
             errors.append(req.text("error_password_mismatch"))
         } else {
             do {
-                try await AccountService.changePassword(account, to: form.password ?? "", app: req.application, on: req.db)
+                try await AccountService.changePassword(
+                    account, to: form.password ?? "", app: req.application, on: req.db)
                 return req.redirect(to: "/admin")
             } catch let error as AppError {
                 errors = error.fields.values.map { req.text($0) }
             }
         }
-        let content = PasswordContent(csrf: AdminSession.csrfToken(req), errors: errors, mustChange: account.mustChangePassword)
+        let content = PasswordContent(
+            csrf: AdminSession.csrfToken(req), errors: errors, mustChange: account.mustChangePassword)
         return try await req.view.render(
             "admin/password", PageContext(req, title: req.text("admin_password_title"), nav: "admin", content: content)
         ).encodeResponse(status: .badRequest, for: req)
@@ -167,7 +181,9 @@ struct AdminWebController: RouteCollection {
     @Sendable func queue(req: Request) async throws -> View {
         let account = try req.requireAccount()
         let raw = (try? req.query.get(String.self, at: "status")) ?? "pending"
-        guard let status = ReportStatus(rawValue: raw) else { throw AppError.badRequest(field: "status", key: "error_choice") }
+        guard let status = ReportStatus(rawValue: raw) else {
+            throw AppError.badRequest(field: "status", key: "error_choice")
+        }
         let counts = try await ModerationService.counts(on: req.db)
         let cities = try await cityIndex(req.db)
         let rows = try await ModerationService.queue(status: status, on: req.db).map { report in
@@ -178,11 +194,14 @@ struct AdminWebController: RouteCollection {
                 excerpt: String(report.description.prefix(140)))
         }
         let tabs = ReportStatus.allCases.map {
-            StatusTab(status: $0.rawValue, label: req.text("status_" + $0.rawValue), count: counts[$0] ?? 0, current: $0 == status)
+            StatusTab(
+                status: $0.rawValue, label: req.text("status_" + $0.rawValue), count: counts[$0] ?? 0,
+                current: $0 == status)
         }
         let content = QueueContent(
             account: account.email, csrf: AdminSession.csrfToken(req), tabs: tabs, rows: rows, status: status.rawValue)
-        return try await req.view.render("admin/queue", PageContext(req, title: req.text("admin_queue_title"), nav: "admin", content: content))
+        return try await req.view.render(
+            "admin/queue", PageContext(req, title: req.text("admin_queue_title"), nav: "admin", content: content))
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -216,7 +235,9 @@ struct AdminWebController: RouteCollection {
         var saved: Bool
     }
 
-    private func renderReport(_ req: Request, _ report: Report, errors: [String] = [], saved: Bool = false, status: HTTPStatus = .ok)
+    private func renderReport(
+        _ req: Request, _ report: Report, errors: [String] = [], saved: Bool = false, status: HTTPStatus = .ok
+    )
         async throws -> Response
     {
         let cities = try await cityIndex(req.db)
@@ -225,29 +246,43 @@ struct AdminWebController: RouteCollection {
             Fact(label: req.text("field_date"), value: report.incidentDate),
             Fact(
                 label: req.text("field_time"),
-                value: [report.incidentTime, report.timeBand.map { req.text("band_" + $0) }].compactMap { $0 }.joined(separator: " · ")),
+                value: [report.incidentTime, report.timeBand.map { req.text("band_" + $0) }].compactMap { $0 }.joined(
+                    separator: " · ")),
             Fact(label: req.text("field_city"), value: cities[report.city]?.name(req.language) ?? report.city),
-            Fact(label: req.text("field_location"), value: String(format: "%.5f, %.5f", report.latitude, report.longitude)),
+            Fact(
+                label: req.text("field_location"),
+                value: String(format: "%.5f, %.5f", report.latitude, report.longitude)),
             Fact(label: req.text("field_landmark"), value: report.landmark ?? "—"),
             Fact(label: req.text("field_placeType"), value: req.text("place_" + report.placeType)),
-            Fact(label: req.text("field_kinds"), value: report.kinds.map { req.text("kind_" + $0.rawValue) }.joined(separator: ", ")),
+            Fact(
+                label: req.text("field_kinds"),
+                value: report.kinds.map { req.text("kind_" + $0.rawValue) }.joined(separator: ", ")),
             Fact(
                 label: req.text("field_perpetrator"),
-                value: [req.text("perpetrator_" + report.perpetrator), report.perpetratorRelation.map { req.text("relation_" + $0) },
-                    req.text("count_" + report.perpetratorCount)].compactMap { $0 }.joined(separator: " · ")),
+                value: [
+                    req.text("perpetrator_" + report.perpetrator),
+                    report.perpetratorRelation.map { req.text("relation_" + $0) },
+                    req.text("count_" + report.perpetratorCount),
+                ].compactMap { $0 }.joined(separator: " · ")),
             Fact(
                 label: req.text("field_prevented"),
                 value: report.prevented
-                    ? req.text("answer_prevented_yes") + (report.preventedBy.map { " · " + req.text("prevented_by_" + $0) } ?? "")
+                    ? req.text("answer_prevented_yes")
+                        + (report.preventedBy.map { " · " + req.text("prevented_by_" + $0) } ?? "")
                     : req.text("answer_prevented_no")),
             Fact(label: req.text("field_ageBand"), value: report.ageBand.map { req.text("age_" + $0) } ?? "—"),
             Fact(label: req.text("field_gender"), value: report.gender.map { req.text("gender_" + $0) } ?? "—"),
-            Fact(label: req.text("field_publishConsent"), value: req.text(report.publishConsent ? "answer_consent_yes" : "answer_consent_no")),
+            Fact(
+                label: req.text("field_publishConsent"),
+                value: req.text(report.publishConsent ? "answer_consent_yes" : "answer_consent_no")),
             Fact(label: req.text("admin_source"), value: report.source + " · " + report.language),
             Fact(label: req.text("admin_submitted"), value: report.createdAt.map(Self.timestamp) ?? ""),
         ]
         if let code = report.rejectionCode {
-            facts.append(Fact(label: req.text("admin_rejection"), value: req.text("rejection_" + code) + (report.rejectionReason.map { " — " + $0 } ?? "")))
+            facts.append(
+                Fact(
+                    label: req.text("admin_rejection"),
+                    value: req.text("rejection_" + code) + (report.rejectionReason.map { " — " + $0 } ?? "")))
         }
         let currentPrecision = report.publicPrecision ?? PublicPrecision.grid250.rawValue
         let content = ReportContent(
@@ -283,10 +318,12 @@ struct AdminWebController: RouteCollection {
         let report = try await loadReport(req)
         let form = (try? req.content.decode(PublishForm.self)) ?? PublishForm()
         do {
-            try await ModerationService.savePublicDescription(report, text: form.publicDescription, by: try req.requireAccount(), on: req.db)
+            try await ModerationService.savePublicDescription(
+                report, text: form.publicDescription, by: try req.requireAccount(), on: req.db)
             return try await renderReport(req, report, saved: true)
         } catch let error as AppError where error.status == .badRequest {
-            return try await renderReport(req, report, errors: error.fields.values.map { req.text($0) }, status: .badRequest)
+            return try await renderReport(
+                req, report, errors: error.fields.values.map { req.text($0) }, status: .badRequest)
         }
     }
 
@@ -302,7 +339,8 @@ struct AdminWebController: RouteCollection {
                 app: req.application, on: req.db)
             return req.redirect(to: "/admin?status=pending")
         } catch let error as AppError where error.status == .badRequest || error.status == .conflict {
-            let messages = error.fields.isEmpty ? [req.text(error.messageKey)] : error.fields.values.map { req.text($0) }
+            let messages =
+                error.fields.isEmpty ? [req.text(error.messageKey)] : error.fields.values.map { req.text($0) }
             return try await renderReport(req, report, errors: messages, status: error.status)
         }
     }
@@ -319,10 +357,12 @@ struct AdminWebController: RouteCollection {
             return try await renderReport(req, report, errors: [req.text("admin_reason_required")], status: .badRequest)
         }
         do {
-            try await ModerationService.reject(report, code: code, reason: form.reason, by: try req.requireAccount(), on: req.db)
+            try await ModerationService.reject(
+                report, code: code, reason: form.reason, by: try req.requireAccount(), on: req.db)
             return req.redirect(to: "/admin?status=pending")
         } catch let error as AppError where error.status == .badRequest || error.status == .conflict {
-            let messages = error.fields.isEmpty ? [req.text(error.messageKey)] : error.fields.values.map { req.text($0) }
+            let messages =
+                error.fields.isEmpty ? [req.text(error.messageKey)] : error.fields.values.map { req.text($0) }
             return try await renderReport(req, report, errors: messages, status: error.status)
         }
     }
@@ -347,6 +387,9 @@ struct AdminWebController: RouteCollection {
                 report: $0.reportID?.uuidString ?? "", detail: $0.detail)
         }
         return try await req.view.render(
-            "admin/audit", PageContext(req, title: req.text("admin_audit_title"), nav: "admin", content: AuditContent(csrf: AdminSession.csrfToken(req), rows: rows)))
+            "admin/audit",
+            PageContext(
+                req, title: req.text("admin_audit_title"), nav: "admin",
+                content: AuditContent(csrf: AdminSession.csrfToken(req), rows: rows)))
     }
 }

@@ -34,7 +34,9 @@ enum ModerationService {
     }
 
     /// Saves an edited public version without publishing it yet.
-    static func savePublicDescription(_ report: Report, text: String?, by account: Account, on database: any Database)
+    static func savePublicDescription(
+        _ report: Report, text: String?, by account: Account, on database: any Database
+    )
         async throws
     {
         let cleaned = try validPublicDescription(text)
@@ -78,7 +80,8 @@ enum ModerationService {
             try await report.save(on: transaction)
             try await AuditEntry(
                 account: account, action: "publish", reportID: report.id,
-                detail: "status: \(previous) → published; precision: \(precision.rawValue); pin: \(publicPoint == nil ? "none" : "shown")"
+                detail:
+                    "status: \(previous) → published; precision: \(precision.rawValue); pin: \(publicPoint == nil ? "none" : "shown")"
             ).create(on: transaction)
         }
     }

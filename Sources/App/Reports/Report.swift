@@ -122,8 +122,10 @@ struct CreateReport: AsyncMigration {
             .create()
         if let sql = database as? any SQLDatabase {
             try await sql.create(index: "reports_receipt_lookup").on(Report.schema).column("receipt_lookup").run()
-            try await sql.create(index: "reports_status_created").on(Report.schema).column("status").column("created_at")
-                .run()
+            try await sql.create(index: "reports_status_created").on(Report.schema).column("status").column(
+                "created_at"
+            )
+            .run()
             try await sql.create(index: "reports_public_point").on(Report.schema).column("public_latitude")
                 .column("public_longitude").run()
         }

@@ -120,7 +120,9 @@ extension ReportInput {
     static let descriptionLength = 20...5000
 
     /// Checks every rule and reports every broken one at once, keyed by API field name.
-    func validate(cities: [String: City], fallbackLanguage: Language, today: String = KazakhstanTime.today())
+    func validate(
+        cities: [String: City], fallbackLanguage: Language, today: String = KazakhstanTime.today()
+    )
         -> Result<ValidReport, AppError>
     {
         var errors: [String: String] = [:]

@@ -13,7 +13,9 @@ enum ReportService {
     ///
     /// The insert is committed before this returns, and callers answer only after that, so an
     /// acknowledged report is durable (SPEC rule 3).
-    static func submit(_ valid: ValidReport, source: ReportSource, app: Application, on database: any Database)
+    static func submit(
+        _ valid: ValidReport, source: ReportSource, app: Application, on database: any Database
+    )
         async throws -> Receipt
     {
         let code = ReceiptCode.generate()

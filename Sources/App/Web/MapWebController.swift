@@ -82,7 +82,9 @@ struct MapWebController: RouteCollection {
                     description: incident.description)
             }
         } catch let error as AppError {
-            filterErrors = error.fields.sorted { $0.key < $1.key }.map { req.text("filter_" + $0.key) + ": " + req.text($0.value) }
+            filterErrors = error.fields.sorted { $0.key < $1.key }.map {
+                req.text("filter_" + $0.key) + ": " + req.text($0.value)
+            }
         }
 
         struct CityPoint: Encodable {
@@ -95,7 +97,9 @@ struct MapWebController: RouteCollection {
 
         let content = HomeContent(
             form: form,
-            cities: cities.map { Choice(value: $0.id ?? "", label: $0.name(req.language), selected: $0.id == form.city) },
+            cities: cities.map {
+                Choice(value: $0.id ?? "", label: $0.name(req.language), selected: $0.id == form.city)
+            },
             kinds: req.choices(HarassmentKind.self, prefix: "kind", selected: [form.kind ?? ""]),
             placeTypes: req.choices(PlaceType.self, prefix: "place", selected: [form.placeType ?? ""]),
             perpetrators: req.choices(Perpetrator.self, prefix: "perpetrator", selected: [form.perpetrator ?? ""]),
@@ -104,16 +108,24 @@ struct MapWebController: RouteCollection {
                 Choice(value: "no", label: req.text("legend_not_prevented"), selected: form.prevented == "no"),
             ],
             tileURL: req.config.tileURL, citiesJSON: citiesJSON,
-            labelsJSON: mapLabelsJSON(req, cities: cities), hasFilterErrors: !filterErrors.isEmpty, incidents: rows, total: total,
+            labelsJSON: mapLabelsJSON(req, cities: cities), hasFilterErrors: !filterErrors.isEmpty, incidents: rows,
+            total: total,
             filterErrors: filterErrors, today: KazakhstanTime.today())
-        return try await req.view.render("home", PageContext(req, title: req.text("home_title"), nav: "map", scripts: ["map"], usesMap: true, content: content))
+        return try await req.view.render(
+            "home",
+            PageContext(
+                req, title: req.text("home_title"), nav: "map", scripts: ["map"], usesMap: true, content: content))
     }
 }
 
 /// The translated labels the map's popups use, as JSON for a `data-` attribute.
 func mapLabelsJSON(_ req: Request, cities: [City]) -> String {
-    let prefixes = ["kind_", "place_", "perpetrator_", "relation_", "band_", "legend_", "popup_", "prevented_by_", "role_", "city_"]
-    var labels = req.application.translations.table(req.language).filter { key, _ in prefixes.contains { key.hasPrefix($0) } }
+    let prefixes = [
+        "kind_", "place_", "perpetrator_", "relation_", "band_", "legend_", "popup_", "prevented_by_", "role_", "city_",
+    ]
+    var labels = req.application.translations.table(req.language).filter { key, _ in
+        prefixes.contains { key.hasPrefix($0) }
+    }
     for city in cities { labels["city_" + (city.id ?? "")] = city.name(req.language) }
     return String(decoding: (try? JSONEncoder().encode(labels)) ?? Data("{}".utf8), as: UTF8.self)
 }

@@ -22,7 +22,10 @@ struct PageContext<Content: Encodable>: Encodable {
     var usesMap: Bool
     var c: Content
 
-    init(_ request: Request, title: String, nav: String = "", scripts: [String] = [], usesMap: Bool = false, content: Content) {
+    init(
+        _ request: Request, title: String, nav: String = "", scripts: [String] = [], usesMap: Bool = false,
+        content: Content
+    ) {
         let language = request.language
         lang = language.rawValue
         t = request.application.translations.table(language)
@@ -49,11 +52,14 @@ struct Choice: Encodable {
 
 extension Request {
     /// Choices for an enumeration whose labels are translated under `prefix_value`.
-    func choices<E: RawRepresentable & CaseIterable>(_ type: E.Type, prefix: String, selected: [String] = [])
+    func choices<E: RawRepresentable & CaseIterable>(
+        _ type: E.Type, prefix: String, selected: [String] = []
+    )
         -> [Choice] where E.RawValue == String
     {
         E.allCases.map {
-            Choice(value: $0.rawValue, label: text(prefix + "_" + $0.rawValue), selected: selected.contains($0.rawValue))
+            Choice(
+                value: $0.rawValue, label: text(prefix + "_" + $0.rawValue), selected: selected.contains($0.rawValue))
         }
     }
 }

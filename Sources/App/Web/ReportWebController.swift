@@ -87,7 +87,9 @@ struct ReportWebController: RouteCollection {
         var consent: [Choice]
     }
 
-    private func renderForm(_ req: Request, values: ReportForm, errors: [String: String], status: HTTPStatus)
+    private func renderForm(
+        _ req: Request, values: ReportForm, errors: [String: String], status: HTTPStatus
+    )
         async throws -> Response
     {
         let cities = try await allCities(on: req.db)
@@ -97,7 +99,8 @@ struct ReportWebController: RouteCollection {
             var lon: Double
         }
         let citiesJSON = String(
-            decoding: try JSONEncoder().encode(cities.map { CityPoint(slug: $0.id ?? "", lat: $0.latitude, lon: $0.longitude) }),
+            decoding: try JSONEncoder().encode(
+                cities.map { CityPoint(slug: $0.id ?? "", lat: $0.latitude, lon: $0.longitude) }),
             as: UTF8.self)
         func yesNo(_ yes: String, _ no: String, selected: String?) -> [Choice] {
             [
@@ -113,15 +116,19 @@ struct ReportWebController: RouteCollection {
         let localized = errors.mapValues { req.text($0) }
         let content = FormContent(
             v: values, e: localized,
-            errorList: fieldOrder.compactMap { field in localized[field].map { req.text("field_" + field) + ": " + $0 } },
+            errorList: fieldOrder.compactMap { field in localized[field].map { req.text("field_" + field) + ": " + $0 }
+            },
             today: KazakhstanTime.today(), tileURL: req.config.tileURL, citiesJSON: citiesJSON,
             roles: req.choices(ReporterRole.self, prefix: "role", selected: [values.role ?? ""]),
             timeBands: req.choices(TimeBand.self, prefix: "band", selected: [values.timeBand ?? ""]),
-            cities: cities.map { Choice(value: $0.id ?? "", label: $0.name(req.language), selected: $0.id == values.city) },
+            cities: cities.map {
+                Choice(value: $0.id ?? "", label: $0.name(req.language), selected: $0.id == values.city)
+            },
             placeTypes: req.choices(PlaceType.self, prefix: "place", selected: [values.placeType ?? ""]),
             kinds: req.choices(HarassmentKind.self, prefix: "kind", selected: values.kinds ?? []),
             perpetrators: req.choices(Perpetrator.self, prefix: "perpetrator", selected: [values.perpetrator ?? ""]),
-            relations: req.choices(PerpetratorRelation.self, prefix: "relation", selected: [values.perpetratorRelation ?? ""]),
+            relations: req.choices(
+                PerpetratorRelation.self, prefix: "relation", selected: [values.perpetratorRelation ?? ""]),
             counts: req.choices(PerpetratorCount.self, prefix: "count", selected: [values.perpetratorCount ?? "one"]),
             prevented: yesNo("answer_prevented_yes", "answer_prevented_no", selected: values.prevented),
             preventedBy: req.choices(PreventedBy.self, prefix: "prevented_by", selected: [values.preventedBy ?? ""]),
@@ -129,7 +136,10 @@ struct ReportWebController: RouteCollection {
             genders: req.choices(Gender.self, prefix: "gender", selected: [values.gender ?? ""]),
             consent: yesNo("answer_consent_yes", "answer_consent_no", selected: values.publishConsent))
         let view = try await req.view.render(
-            "report", PageContext(req, title: req.text("report_title"), nav: "report", scripts: ["report"], usesMap: true, content: content))
+            "report",
+            PageContext(
+                req, title: req.text("report_title"), nav: "report", scripts: ["report"], usesMap: true,
+                content: content))
         return try await view.encodeResponse(status: status, for: req)
     }
 
@@ -156,12 +166,18 @@ struct ReportWebController: RouteCollection {
         switch input.validate(cities: cities, fallbackLanguage: req.language) {
         case .failure(let error):
             return try await renderForm(
-                req, values: values, errors: error.fields.merging(formErrors) { first, _ in first }, status: .badRequest)
+                req, values: values, errors: error.fields.merging(formErrors) { first, _ in first }, status: .badRequest
+            )
         case .success(let valid):
-            if !formErrors.isEmpty { return try await renderForm(req, values: values, errors: formErrors, status: .badRequest) }
+            if !formErrors.isEmpty {
+                return try await renderForm(req, values: values, errors: formErrors, status: .badRequest)
+            }
             let receipt = try await ReportService.submit(valid, source: .web, app: req.application, on: req.db)
             let view = try await req.view.render(
-                "receipt", PageContext(req, title: req.text("receipt_title"), nav: "report", content: ReceiptContent(code: receipt.receipt)))
+                "receipt",
+                PageContext(
+                    req, title: req.text("receipt_title"), nav: "report", content: ReceiptContent(code: receipt.receipt)
+                ))
             return try await view.encodeResponse(status: .created, for: req)
         }
     }
@@ -205,16 +221,19 @@ struct ReportWebController: RouteCollection {
         let typed = (try? req.content.decode(CheckForm.self))?.code ?? ""
         guard ReceiptCode.normalize(typed) != nil else {
             return try await renderCheck(
-                req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_format")), status: .badRequest)
+                req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_format")),
+                status: .badRequest)
         }
         guard let report = try await ReportService.find(receipt: typed, app: req.application, on: req.db) else {
             return try await renderCheck(
-                req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_not_found")), status: .notFound)
+                req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_not_found")),
+                status: .notFound)
         }
         let status = report.reportStatus
         let content = CheckContent(
             code: ReceiptCode.normalize(typed) ?? "", error: nil, found: true, status: status.rawValue,
-            statusLabel: req.text("status_" + status.rawValue), statusExplanation: req.text("status_explain_" + status.rawValue),
+            statusLabel: req.text("status_" + status.rawValue),
+            statusExplanation: req.text("status_explain_" + status.rawValue),
             submittedOn: report.createdAt.map(KazakhstanTime.dayString) ?? "",
             publicDescription: status == .published ? report.publicDescription : nil,
             rejectionReason: status == .rejected ? report.rejectionCode.map { req.text("rejection_" + $0) } : nil,
@@ -227,11 +246,13 @@ struct ReportWebController: RouteCollection {
         let typed = form.code ?? ""
         guard form.confirm == "yes" else {
             return try await renderCheck(
-                req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_delete_confirm")), status: .badRequest)
+                req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_delete_confirm")),
+                status: .badRequest)
         }
         guard try await ReportService.withdraw(receipt: typed, app: req.application, on: req.db) else {
             return try await renderCheck(
-                req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_not_found")), status: .notFound)
+                req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_not_found")),
+                status: .notFound)
         }
         return try await renderCheck(req, emptyCheck(deleted: true), status: .ok)
     }

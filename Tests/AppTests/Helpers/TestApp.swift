@@ -38,7 +38,8 @@ private func cleanUp(_ app: Application, config: AppConfig) async {
 var testsUsePostgres: Bool { ProcessInfo.processInfo.environment["DAUYS_TEST_DATABASE_URL"] != nil }
 
 func testConfig() -> AppConfig {
-    let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("dauys-test-\(UUID().uuidString)").path
+    let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("dauys-test-\(UUID().uuidString)")
+        .path
     var database = AppConfig.DatabaseChoice.sqliteMemory
     var schema: String?
     if let url = ProcessInfo.processInfo.environment["DAUYS_TEST_DATABASE_URL"] {
@@ -47,7 +48,8 @@ func testConfig() -> AppConfig {
     }
     return AppConfig(
         dataDirectory: dataDirectory, database: database, publicURL: nil,
-        tileURL: "https://tile.openstreetmap.org/{z}/{x}/{y}.png", exitURL: "https://www.google.kz/", logLevel: .warning,
+        tileURL: "https://tile.openstreetmap.org/{z}/{x}/{y}.png", exitURL: "https://www.google.kz/",
+        logLevel: .warning,
         secretFromEnvironment: Data(repeating: 7, count: 32).base64EncodedString(), hashCost: 4,
         postgresSearchPath: schema)
 }
@@ -84,7 +86,8 @@ func jsonBody(_ object: Any) -> ByteBuffer {
 extension Application {
     /// One request through the whole middleware stack, with a full URL (query string included).
     func send(
-        _ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], json: Any? = nil, form: [(String, String)]? = nil
+        _ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], json: Any? = nil,
+        form: [(String, String)]? = nil
     ) async throws -> TestingHTTPResponse {
         var headers = headers
         var body: ByteBuffer?
@@ -114,7 +117,9 @@ extension Application {
         return try #require(report)
     }
 
-    func makeModerator(role: AccountRole = .admin, password: String = "correct horse battery staple") async throws
+    func makeModerator(
+        role: AccountRole = .admin, password: String = "correct horse battery staple"
+    ) async throws
         -> (account: Account, token: String)
     {
         let account = try await AccountService.create(
@@ -135,7 +140,8 @@ extension Application {
         var body: [String: Any] = ["publicDescription": text]
         if let precision { body["precision"] = precision }
         let response = try await send(
-            .POST, "/api/v1/admin/reports/\(try report.requireID())/publish", headers: ["Authorization": "Bearer \(token)"],
+            .POST, "/api/v1/admin/reports/\(try report.requireID())/publish",
+            headers: ["Authorization": "Bearer \(token)"],
             json: body)
         #expect(response.status == .ok, "\(response.body.string)")
         return response
