@@ -21,7 +21,8 @@ import Vapor
     @Test(arguments: [
         ("DATABASE_URL", "mysql://localhost/dauys"), ("DAUYS_PUBLIC_URL", "dauys.kz"),
         ("DAUYS_TILE_URL", "https://tiles.example/{z}/{x}.png"),
-        ("DAUYS_EXIT_URL", "javascript:alert(1)"), ("LOG_LEVEL", "loud"), ("DAUYS_SECRET", "c2hvcnQ="),
+        ("DAUYS_EXIT_URL", "javascript:alert(1)"), ("LOG_LEVEL", "loud"), ("LOG_LEVEL", "trace"),
+        ("DAUYS_SECRET", "c2hvcnQ="),
     ])
     func aBadSettingStopsStartUpAndIsNamed(name: String, value: String) {
         #expect {

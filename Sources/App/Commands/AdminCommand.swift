@@ -18,11 +18,11 @@ struct AdminCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        guard let email = signature.email else { throw CommandError("--email is required") }
+        guard let email = signature.email else { throw CommandFailure("--email is required") }
         switch signature.action {
         case "create":
             guard let role = signature.role.flatMap(AccountRole.init(rawValue:)) else {
-                throw CommandError("--role must be admin or moderator")
+                throw CommandFailure("--role must be admin or moderator")
             }
             let password = AccountService.oneTimePassword()
             do {
@@ -31,22 +31,22 @@ struct AdminCommand: AsyncCommand {
                 context.console.print("Created \(account.accountRole.rawValue) \(account.email).")
                 context.console.print("One-time password (shown once; it must be changed at first login): \(password)")
             } catch let error as AppError {
-                throw CommandError(
+                throw CommandFailure(
                     error.fields.map { "\($0.key): \(app.translations.text($0.value, .en))" }.joined(separator: "; "))
             }
         case "token":
             guard let normalized = AccountService.normalizedEmail(email),
                 let account = try await Account.query(on: app.db).filter(\.$email == normalized).first()
-            else { throw CommandError("no account with the email \(email)") }
+            else { throw CommandFailure("no account with the email \(email)") }
             let token = try await AccountService.issueToken(for: account, on: app.db)
             context.console.print("API token for \(account.email) (shown once): \(token)")
         default:
-            throw CommandError("unknown action \(signature.action); use create or token")
+            throw CommandFailure("unknown action \(signature.action); use create or token")
         }
     }
 }
 
-struct CommandError: Error, CustomStringConvertible {
+struct CommandFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }

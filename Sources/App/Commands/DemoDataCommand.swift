@@ -19,12 +19,12 @@ struct DemoDataCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         guard let count = signature.count, (1...1_000_000).contains(count) else {
-            throw CommandError("--count must be a number from 1 to 1000000")
+            throw CommandFailure("--count must be a number from 1 to 1000000")
         }
         let app = context.application
         let real = try await Report.query(on: app.db).filter(\.$isDemo == false).count()
         if real > 0 && !signature.force {
-            throw CommandError(
+            throw CommandFailure(
                 "the database holds \(real) real reports; refusing to mix in synthetic ones (use --force)")
         }
         let made = try await DemoData.make(count: count, published: signature.published, app: app, on: app.db)
