@@ -55,6 +55,15 @@ import VaporTesting
         return fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + kinds.map { ("kinds[]", $0) }
     }
 
+    @Test func aFreshFormShowsNoErrors() async throws {
+        try await withApp { app in
+            let html = try await app.send(.GET, "/report?lang=ru").body.string
+            #expect(!html.contains("error-summary"))
+            #expect(!html.contains("field-error"))
+            #expect(!html.contains("aria-invalid"))
+        }
+    }
+
     @Test func theFormWorksWithoutJavaScriptAndEndsWithTheReceipt() async throws {
         try await withApp { app in
             let response = try await app.send(.POST, "/report?lang=ru", form: Self.noScriptForm())
@@ -83,6 +92,7 @@ import VaporTesting
             #expect(html.contains("id=\"kinds-error\">\(app.translations.text("error_kinds_required", .kk))"))
             #expect(html.contains("value=\"остановка «Самал»\""))
             #expect(html.contains("<option value=\"shymkent\" selected>"))
+            #expect(html.contains("class=\"error-summary\""))
             #expect(try await Report.query(on: app.db).count() == 0)
         }
     }

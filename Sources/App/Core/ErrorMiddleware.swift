@@ -57,11 +57,12 @@ struct AppErrorMiddleware: AsyncMiddleware {
         struct ErrorPage: Encodable {
             var status: UInt
             var message: String
-            var fields: [String]
+            var fields: MessageList
             var errorId: String?
         }
         let page = ErrorPage(
-            status: translated.status.code, message: message, fields: fields.keys.sorted().compactMap { fields[$0] },
+            status: translated.status.code, message: message,
+            fields: MessageList(fields.keys.sorted().compactMap { fields[$0] }),
             errorId: errorId)
         do {
             let view = try await request.view.render("error", PageContext(request, title: message, content: page))

@@ -68,7 +68,7 @@ struct AdminWebController: RouteCollection {
     struct SetupContent: Encodable {
         var token: String
         var email: String
-        var errors: [String]
+        var errors: MessageList
     }
 
     struct SetupForm: Content {
@@ -98,7 +98,7 @@ struct AdminWebController: RouteCollection {
         } catch let error as AppError where error.status == .badRequest {
             let content = SetupContent(
                 token: token, email: String((form.email ?? "").prefix(254)),
-                errors: error.fields.values.map { req.text($0) })
+                errors: MessageList(error.fields.values.map { req.text($0) }))
             let view = try await req.view.render(
                 "admin/setup", PageContext(req, title: req.text("admin_setup_title"), nav: "admin", content: content))
             return try await view.encodeResponse(status: .badRequest, for: req)
@@ -112,7 +112,7 @@ struct AdminWebController: RouteCollection {
 
     struct PasswordContent: Encodable {
         var csrf: String
-        var errors: [String]
+        var errors: MessageList
         var mustChange: Bool
     }
 
@@ -146,7 +146,7 @@ struct AdminWebController: RouteCollection {
             }
         }
         let content = PasswordContent(
-            csrf: AdminSession.csrfToken(req), errors: errors, mustChange: account.mustChangePassword)
+            csrf: AdminSession.csrfToken(req), errors: MessageList(errors), mustChange: account.mustChangePassword)
         return try await req.view.render(
             "admin/password", PageContext(req, title: req.text("admin_password_title"), nav: "admin", content: content)
         ).encodeResponse(status: .badRequest, for: req)
@@ -175,6 +175,7 @@ struct AdminWebController: RouteCollection {
         var csrf: String
         var tabs: [StatusTab]
         var rows: [QueueRow]
+        var hasRows: Bool
         var status: String
     }
 
@@ -199,7 +200,8 @@ struct AdminWebController: RouteCollection {
                 current: $0 == status)
         }
         let content = QueueContent(
-            account: account.email, csrf: AdminSession.csrfToken(req), tabs: tabs, rows: rows, status: status.rawValue)
+            account: account.email, csrf: AdminSession.csrfToken(req), tabs: tabs, rows: rows, hasRows: !rows.isEmpty,
+            status: status.rawValue)
         return try await req.view.render(
             "admin/queue", PageContext(req, title: req.text("admin_queue_title"), nav: "admin", content: content))
     }
@@ -231,7 +233,7 @@ struct AdminWebController: RouteCollection {
         var canPublish: Bool
         var canReject: Bool
         var pinNote: String
-        var errors: [String]
+        var errors: MessageList
         var saved: Bool
     }
 
@@ -294,7 +296,8 @@ struct AdminWebController: RouteCollection {
             reasons: req.choices(RejectionReason.self, prefix: "rejection", selected: [report.rejectionCode ?? ""]),
             canPublish: report.reportStatus == .pending || report.reportStatus == .rejected,
             canReject: report.reportStatus == .pending || report.reportStatus == .published,
-            pinNote: req.text(report.mayHavePin ? "admin_pin_shown" : "admin_pin_hidden"), errors: errors, saved: saved)
+            pinNote: req.text(report.mayHavePin ? "admin_pin_shown" : "admin_pin_hidden"), errors: MessageList(errors),
+            saved: saved)
         let view = try await req.view.render(
             "admin/report", PageContext(req, title: req.text("admin_report_title"), nav: "admin", content: content))
         return try await view.encodeResponse(status: status, for: req)

@@ -55,6 +55,8 @@ struct MapWebController: RouteCollection {
         /// Labels the map script needs for popups, in the page's language.
         var labelsJSON: String
         var hasFilterErrors: Bool
+        /// The filter panel starts open when a filter is in use.
+        var filtersActive: Bool
         var incidents: [IncidentRow]
         var total: Int
         var filterErrors: [String]
@@ -108,7 +110,8 @@ struct MapWebController: RouteCollection {
                 Choice(value: "no", label: req.text("legend_not_prevented"), selected: form.prevented == "no"),
             ],
             tileURL: req.config.tileURL, citiesJSON: citiesJSON,
-            labelsJSON: mapLabelsJSON(req, cities: cities), hasFilterErrors: !filterErrors.isEmpty, incidents: rows,
+            labelsJSON: mapLabelsJSON(req, cities: cities), hasFilterErrors: !filterErrors.isEmpty,
+            filtersActive: form.apiQuery.count > 1, incidents: rows,
             total: total,
             filterErrors: filterErrors, today: KazakhstanTime.today())
         return try await req.view.render(

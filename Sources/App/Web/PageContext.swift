@@ -43,6 +43,23 @@ struct PageContext<Content: Encodable>: Encodable {
     }
 }
 
+/// Messages for a page, encoded with `any` so templates can test for an empty list
+/// (Leaf treats every array, even an empty one, as true).
+struct MessageList: Encodable, ExpressibleByArrayLiteral {
+    var items: [String]
+    var any: Bool { !items.isEmpty }
+
+    init(_ items: [String]) { self.items = items }
+    init(arrayLiteral elements: String...) { items = elements }
+
+    private enum CodingKeys: String, CodingKey { case items, any }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(any, forKey: .any)
+    }
+}
+
 /// A choice in a form: radio button, checkbox or select option.
 struct Choice: Encodable {
     var value: String

@@ -68,7 +68,7 @@ struct ReportWebController: RouteCollection {
     struct FormContent: Encodable {
         var v: ReportForm
         var e: [String: String]
-        var errorList: [String]
+        var errorList: MessageList
         var today: String
         var tileURL: String
         var citiesJSON: String
@@ -116,8 +116,8 @@ struct ReportWebController: RouteCollection {
         let localized = errors.mapValues { req.text($0) }
         let content = FormContent(
             v: values, e: localized,
-            errorList: fieldOrder.compactMap { field in localized[field].map { req.text("field_" + field) + ": " + $0 }
-            },
+            errorList: MessageList(
+                fieldOrder.compactMap { field in localized[field].map { req.text("field_" + field) + ": " + $0 } }),
             today: KazakhstanTime.today(), tileURL: req.config.tileURL, citiesJSON: citiesJSON,
             roles: req.choices(ReporterRole.self, prefix: "role", selected: [values.role ?? ""]),
             timeBands: req.choices(TimeBand.self, prefix: "band", selected: [values.timeBand ?? ""]),
