@@ -63,7 +63,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(AppErrorMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(LanguageCookieMiddleware())
-    app.routes.defaultMaxBodySize = "64kb"
+    app.routes.defaultMaxBodySize = "256kb"
     app.http.server.configuration.serverName = nil
 
     // Commands of the one `dauys` executable (SPEC §7).

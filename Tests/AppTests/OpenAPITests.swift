@@ -12,7 +12,7 @@ import Vapor
             #expect(response.status == .ok)
             let document = try #require(
                 try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
-            #expect(document["openapi"] as? String == "3.0.3")
+            #expect(document["openapi"] as? String == "3.1.0")
             let paths = try #require(document["paths"] as? [String: [String: Any]])
             var documented = Set<String>()
             for (path, operations) in paths {

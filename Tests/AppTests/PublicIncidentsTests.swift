@@ -156,6 +156,7 @@ import VaporTesting
             #expect(try await ids("?placeTypes=street") == [street])
             #expect(try await ids("?from=2025-01-01&to=2025-09-30") == [street])
             #expect(try await ids("?bbox=70,50,73,52") == [bus])
+            #expect(try await ids("?bbox=73,52,70,50") == [])  // inverted: contains nothing
             let firstPage = try await incidents(app, "?perPage=2&page=1")
             let secondPage = try await incidents(app, "?perPage=2&page=2")
             #expect(firstPage.total == 3 && firstPage.features.count == 2 && secondPage.features.count == 1)
@@ -164,7 +165,8 @@ import VaporTesting
     }
 
     @Test(arguments: [
-        ("?bbox=1,2,3", "bbox"), ("?bbox=80,50,70,40", "bbox"), ("?from=2025-13-01", "from"), ("?to=yesterday", "to"),
+        ("?bbox=1,2,3", "bbox"), ("?bbox=1,2,3,north", "bbox"), ("?to=", "to"), ("?kinds=", "kinds"),
+        ("?from=2025-13-01", "from"), ("?to=yesterday", "to"),
         ("?kinds=verbal,robbery", "kinds"), ("?placeTypes=bar", "placeTypes"), ("?perpetrator=alien", "perpetrator"),
         ("?prevented=maybe", "prevented"), ("?city=moscow", "city"), ("?page=0", "page"),
         ("?perPage=100000", "perPage"),

@@ -90,6 +90,9 @@ struct AppErrorMiddleware: AsyncMiddleware {
             case .forbidden: return .forbidden
             case .payloadTooLarge:
                 return AppError(status: .payloadTooLarge, code: "payload_too_large", messageKey: "error_too_large")
+            case .unprocessableEntity:
+                // Vapor's answer to a body it cannot decode at all.
+                return AppError(status: .badRequest, code: "bad_request", messageKey: "error_bad_body")
             case .unsupportedMediaType:
                 return AppError(
                     status: .unsupportedMediaType, code: "unsupported_media_type", messageKey: "error_bad_body")

@@ -68,16 +68,17 @@ struct IncidentFilters: Sendable, Equatable {
     static func parse(_ query: [String: String], knownCities: Set<String>) throws -> IncidentFilters {
         var filters = IncidentFilters()
         var errors: [String: String] = [:]
+        // A parameter that is present must have a value: `?to=` is a mistake, not "no filter".
+        for (name, raw) in query where TextRules.trimmed(raw) == nil { errors[name] = "error_empty_parameter" }
         func value(_ name: String) -> String? { TextRules.trimmed(query[name]) }
 
         if let raw = value("bbox") {
+            // Four numbers; a box that is inverted or off the globe simply contains nothing.
             let numbers = raw.split(separator: ",", omittingEmptySubsequences: false).map {
                 Double($0.trimmingCharacters(in: .whitespaces))
             }
             if numbers.count == 4, let minLon = numbers[0], let minLat = numbers[1], let maxLon = numbers[2],
-                let maxLat = numbers[3], [minLon, minLat, maxLon, maxLat].allSatisfy(\.isFinite), minLon <= maxLon,
-                minLat <= maxLat, (-180...180).contains(minLon), (-180...180).contains(maxLon),
-                (-90...90).contains(minLat), (-90...90).contains(maxLat)
+                let maxLat = numbers[3], [minLon, minLat, maxLon, maxLat].allSatisfy(\.isFinite)
             {
                 filters.bbox = (minLon, minLat, maxLon, maxLat)
             } else {
