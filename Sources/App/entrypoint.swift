@@ -25,7 +25,6 @@ enum Entrypoint {
             handler.logLevel = config.logLevel
             return handler
         }
-        env.arguments = env.arguments.isEmpty ? ["dauys"] : env.arguments
 
         let app: Application
         do {
