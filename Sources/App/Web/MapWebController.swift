@@ -89,13 +89,7 @@ struct MapWebController: RouteCollection {
             }
         }
 
-        struct CityPoint: Encodable {
-            var slug: String
-            var lat: Double
-            var lon: Double
-        }
-        let cityPoints = cities.map { CityPoint(slug: $0.id ?? "", lat: $0.latitude, lon: $0.longitude) }
-        let citiesJSON = String(decoding: try JSONEncoder().encode(cityPoints), as: UTF8.self)
+        let citiesJSON = try cityCentresJSON(cities)
 
         let content = HomeContent(
             form: form,

@@ -93,15 +93,7 @@ struct ReportWebController: RouteCollection {
         async throws -> Response
     {
         let cities = try await allCities(on: req.db)
-        struct CityPoint: Encodable {
-            var slug: String
-            var lat: Double
-            var lon: Double
-        }
-        let citiesJSON = String(
-            decoding: try JSONEncoder().encode(
-                cities.map { CityPoint(slug: $0.id ?? "", lat: $0.latitude, lon: $0.longitude) }),
-            as: UTF8.self)
+        let citiesJSON = try cityCentresJSON(cities)
         func yesNo(_ yes: String, _ no: String, selected: String?) -> [Choice] {
             [
                 Choice(value: "no", label: req.text(no), selected: selected == "no"),
