@@ -42,6 +42,15 @@ func configure(_ app: Application, config: AppConfig) async throws {
     try await app.autoMigrate()
     try await seedCities(on: app.db)
 
+    // Map tiles, fetched and cached by our server so visitors never contact a third party.
+    let contact = config.publicURL.map { " (+\($0.absoluteString))" } ?? ""
+    app.tileCache = TileCache(
+        directory: config.dataDirectory + "/tiles", maxBytes: config.tileCacheBytes, upstream: config.tileURL,
+        userAgent: "Dauys-tile-proxy/1.0\(contact)")
+
+    // Outbound requests (tiles now, the Telegram Bot API later) must not hang a visitor's request.
+    app.http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
+
     // Views.
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease

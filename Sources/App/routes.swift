@@ -8,6 +8,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: MapWebController())
     try app.register(collection: ReportWebController())
     try app.register(collection: VendorFilesController())
+    try app.register(collection: TileProxyController())
     app.get("healthz", use: health)
 
     // MARK: Public JSON API

@@ -10,7 +10,6 @@ import Vapor
         #expect(config.dataDirectory == "./data")
         #expect(config.database == .sqliteFile(path: "./data/dauys.sqlite"))
         #expect(config.logLevel == .info)
-        #expect(config.tileOrigin == "https://tile.openstreetmap.org")
     }
 
     @Test func aPostgresURLSwitchesTheDatabase() throws {

@@ -1,12 +1,15 @@
 """Browser tests: the real `dauys` binary on a temporary SQLite database, driven by
-headless Chromium through Selenium. Nothing here reaches the internet: map tiles point at a
-closed port on 127.0.0.1."""
+headless Chromium through Selenium. Nothing here reaches the internet: map tiles come from a
+stand-in tile server on 127.0.0.1, through our server."""
 
+import base64
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -15,6 +18,36 @@ from selenium.webdriver.chrome.service import Service
 
 # Selenium must not try to download a browser or driver: Debian's are used.
 os.environ.setdefault("SE_OFFLINE", "true")
+
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+
+
+class TileHandler(http.server.BaseHTTPRequestHandler):
+    """A stand-in tile server on 127.0.0.1 that records the headers it is sent."""
+
+    seen_headers = []
+
+    def do_GET(self):
+        TileHandler.seen_headers.append(dict(self.headers))
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(PNG)))
+        self.end_headers()
+        self.wfile.write(PNG)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def tile_server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TileHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
 
 
 class Server:
@@ -26,13 +59,13 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def server():
+def server(tile_server):
     binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
     data_dir = tempfile.mkdtemp(prefix="dauys-browser-")
     env = dict(os.environ)
     env.update(
         DAUYS_DATA_DIR=data_dir,
-        DAUYS_TILE_URL="http://127.0.0.1:9/{z}/{x}/{y}.png",
+        DAUYS_TILE_URL=tile_server + "/{z}/{x}/{y}.png",
         LOG_LEVEL="warning",
     )
     env.pop("DATABASE_URL", None)

@@ -17,8 +17,11 @@ struct AppConfig: Sendable {
     var database: DatabaseChoice
     /// The address people use to reach the site, when it is behind a proxy or on a domain.
     var publicURL: URL?
-    /// Upstream map tile server in Leaflet's `{z}/{x}/{y}` template form.
+    /// Upstream map tile server in Leaflet's `{z}/{x}/{y}` template form. Browsers never see
+    /// it: tiles are fetched and cached by our server.
     var tileURL: String
+    /// The size bound of the tile cache in the data folder.
+    var tileCacheBytes: Int = 512 * 1024 * 1024
     /// Where the quick-exit button leaves for.
     var exitURL: String
     var logLevel: Logger.Level
@@ -33,7 +36,7 @@ struct AppConfig: Sendable {
     var usesHTTPS: Bool { publicURL?.scheme == "https" }
 
     static let settingNames = [
-        "DAUYS_DATA_DIR", "DATABASE_URL", "DAUYS_PUBLIC_URL", "DAUYS_TILE_URL", "DAUYS_EXIT_URL",
+        "DAUYS_DATA_DIR", "DATABASE_URL", "DAUYS_PUBLIC_URL", "DAUYS_TILE_URL", "DAUYS_TILE_CACHE_MB", "DAUYS_EXIT_URL",
         "DAUYS_SECRET", "LOG_LEVEL",
     ]
 
@@ -83,6 +86,14 @@ struct AppConfig: Sendable {
             )
         }
 
+        var tileCacheBytes = 512 * 1024 * 1024
+        if let raw = value("DAUYS_TILE_CACHE_MB") {
+            guard let megabytes = Int(raw), (1...1_000_000).contains(megabytes) else {
+                throw ConfigError(setting: "DAUYS_TILE_CACHE_MB", problem: "must be a whole number of megabytes, 1 or more")
+            }
+            tileCacheBytes = megabytes * 1024 * 1024
+        }
+
         let exitURL = value("DAUYS_EXIT_URL") ?? "https://www.google.kz/"
         guard let exit = URL(string: exitURL), ["http", "https"].contains(exit.scheme ?? ""), exit.host != nil else {
             throw ConfigError(setting: "DAUYS_EXIT_URL", problem: "must be an http(s) URL of a neutral site")
@@ -111,19 +122,10 @@ struct AppConfig: Sendable {
 
         return AppConfig(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, tileURL: tileURL,
-            exitURL: exitURL, logLevel: logLevel, secretFromEnvironment: secret, hashCost: 11)
+            tileCacheBytes: tileCacheBytes, exitURL: exitURL, logLevel: logLevel, secretFromEnvironment: secret,
+            hashCost: 11)
     }
 
-    /// The origin of the tile server, for the Content-Security-Policy.
-    var tileOrigin: String {
-        let cleaned = tileURL.replacingOccurrences(of: "{s}", with: "a")
-            .replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
-        guard let url = URL(string: cleaned), let scheme = url.scheme, let host = url.host else { return "" }
-        let port = url.port.map { ":\($0)" } ?? ""
-        let hostPattern =
-            tileURL.contains("{s}") ? "*." + host.split(separator: ".").dropFirst().joined(separator: ".") : host
-        return "\(scheme)://\(hostPattern)\(port)"
-    }
 }
 
 struct ConfigError: Error, CustomStringConvertible {

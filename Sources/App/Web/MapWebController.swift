@@ -103,7 +103,7 @@ struct MapWebController: RouteCollection {
                 Choice(value: "yes", label: req.text("legend_prevented"), selected: form.prevented == "yes"),
                 Choice(value: "no", label: req.text("legend_not_prevented"), selected: form.prevented == "no"),
             ],
-            tileURL: req.config.tileURL, citiesJSON: citiesJSON,
+            tileURL: TileProxyController.template, citiesJSON: citiesJSON,
             labelsJSON: mapLabelsJSON(req, cities: cities), hasFilterErrors: !filterErrors.isEmpty,
             filtersActive: form.apiQuery.count > 1, incidents: rows,
             total: total,

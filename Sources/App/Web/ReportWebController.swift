@@ -110,7 +110,7 @@ struct ReportWebController: RouteCollection {
             v: values, e: localized,
             errorList: MessageList(
                 fieldOrder.compactMap { field in localized[field].map { req.text("field_" + field) + ": " + $0 } }),
-            today: KazakhstanTime.today(), tileURL: req.config.tileURL, citiesJSON: citiesJSON,
+            today: KazakhstanTime.today(), tileURL: TileProxyController.template, citiesJSON: citiesJSON,
             roles: req.choices(ReporterRole.self, prefix: "role", selected: [values.role ?? ""]),
             timeBands: req.choices(TimeBand.self, prefix: "band", selected: [values.timeBand ?? ""]),
             cities: cities.map {
