@@ -50,48 +50,55 @@ def tile_server():
     httpd.shutdown()
 
 
+SENTINEL_AGENT = "DauysSentinelBrowser/7.3 (privacy-check)"
+SENTINEL_ADDRESS = "203.0.113.77"
+
+
 class Server:
-    def __init__(self, process, url, setup_link, data_dir):
+    def __init__(self, process, url, setup_link, data_dir, log_path):
         self.process = process
         self.url = url
         self.setup_link = setup_link
         self.data_dir = data_dir
+        self.log_path = log_path
+
+    def log_text(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
 
 
 @pytest.fixture(scope="session")
 def server(tile_server):
     binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
     data_dir = tempfile.mkdtemp(prefix="dauys-browser-")
+    log_path = os.path.join(tempfile.mkdtemp(prefix="dauys-browser-log-"), "server.log")
     env = dict(os.environ)
-    env.update(
-        DAUYS_DATA_DIR=data_dir,
-        DAUYS_TILE_URL=tile_server + "/{z}/{x}/{y}.png",
-        LOG_LEVEL="warning",
-    )
+    env.update(DAUYS_DATA_DIR=data_dir, DAUYS_TILE_URL=tile_server + "/{z}/{x}/{y}.png", LOG_LEVEL="debug")
     env.pop("DATABASE_URL", None)
+    log = open(log_path, "w")
+    # The log goes to a file, never a pipe that could fill up and stall the server.
     process = subprocess.Popen(
         [binary, "serve", "--hostname", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
         cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
     )
     url = setup = None
     deadline = time.time() + 120
-    lines = []
-    while time.time() < deadline and (url is None or setup is None):
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if m := re.search(r"Dauys is running at (http://\S+?)/?$", line.strip()):
+    while time.time() < deadline and (url is None or setup is None) and process.poll() is None:
+        with open(log_path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+        if m := re.search(r"Dauys is running at (http://\S+?)/?$", text, re.M):
             url = m.group(1)
-        if m := re.search(r"(http://\S+/admin/setup/\S+)", line):
+        if m := re.search(r"(http://\S+/admin/setup/\S+)", text):
             setup = m.group(1)
+        time.sleep(0.2)
     if url is None or setup is None:
         process.kill()
-        raise RuntimeError("server did not start:\n" + "".join(lines))
-    yield Server(process, url, setup, data_dir)
+        raise RuntimeError("server did not start:\n" + open(log_path).read())
+    yield Server(process, url, setup, data_dir, log_path)
     process.terminate()
     process.wait(timeout=20)
+    log.close()
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -103,11 +110,17 @@ def make_driver(javascript=True, width=360, height=780):
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--dns-prefetch-disable", "--disable-features=OptimizationHints,MediaRouter,Translate"):
         options.add_argument(argument)
+    options.add_argument(f"--user-agent={SENTINEL_AGENT}")
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     if not javascript:
         options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(60)
+    # Every request also claims to come through a proxy from a sentinel address: the server
+    # must neither trust nor keep it.
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"X-Forwarded-For": SENTINEL_ADDRESS}})
     return driver
 
 
