@@ -51,6 +51,9 @@ func configure(_ app: Application, config: AppConfig) async throws {
     // Outbound requests (tiles now, the Telegram Bot API later) must not hang a visitor's request.
     app.http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
 
+    app.rateLimiter = RateLimiter()
+    if !config.rateLimits.enabled { app.logger.warning("Abuse limits are off (DAUYS_RATE_LIMITS=off).") }
+
     // Views.
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease

@@ -4,9 +4,10 @@ import Vapor
 /// The public JSON API, `/api/v1` (SPEC §7).
 struct PublicAPIController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.post("reports", use: submit)
-        routes.post("receipt", use: lookUpReceipt)
-        routes.delete("receipt", use: withdraw)
+        routes.grouped(RateLimitMiddleware.report).post("reports", use: submit)
+        let receipts = routes.grouped(RateLimitMiddleware.receipt)
+        receipts.post("receipt", use: lookUpReceipt)
+        receipts.delete("receipt", use: withdraw)
         routes.get("incidents", use: incidents)
         routes.get("cities", use: cities)
         routes.get("openapi.json", use: openAPI)

@@ -1,3 +1,4 @@
+import NIOCore
 import Vapor
 
 /// Every setting the server reads, parsed once at start-up.
@@ -29,6 +30,10 @@ struct AppConfig: Sendable {
     var secretFromEnvironment: String?
     /// bcrypt cost for receipt codes and passwords. Lowered only by tests.
     var hashCost: Int
+    /// Abuse limits; switched off only for load and durability tests.
+    var rateLimits = RateLimits()
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    var trustedProxies: Set<String> = []
     /// A PostgreSQL schema to work in instead of `public`; tests use one schema per test.
     var postgresSearchPath: String? = nil
 
@@ -37,7 +42,7 @@ struct AppConfig: Sendable {
 
     static let settingNames = [
         "DAUYS_DATA_DIR", "DATABASE_URL", "DAUYS_PUBLIC_URL", "DAUYS_TILE_URL", "DAUYS_TILE_CACHE_MB", "DAUYS_EXIT_URL",
-        "DAUYS_SECRET", "LOG_LEVEL",
+        "DAUYS_SECRET", "DAUYS_RATE_LIMITS", "DAUYS_TRUSTED_PROXIES", "LOG_LEVEL",
     ]
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
@@ -94,6 +99,26 @@ struct AppConfig: Sendable {
             tileCacheBytes = megabytes * 1024 * 1024
         }
 
+        var rateLimits = RateLimits()
+        if let raw = value("DAUYS_RATE_LIMITS") {
+            switch raw.lowercased() {
+            case "on": rateLimits.enabled = true
+            case "off": rateLimits.enabled = false
+            default: throw ConfigError(setting: "DAUYS_RATE_LIMITS", problem: "must be on or off")
+            }
+        }
+
+        var trustedProxies: Set<String> = []
+        if let raw = value("DAUYS_TRUSTED_PROXIES") {
+            for item in raw.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                guard (try? SocketAddress(ipAddress: item, port: 0)) != nil else {
+                    throw ConfigError(
+                        setting: "DAUYS_TRUSTED_PROXIES", problem: "must list IP addresses separated by commas (\(item) is not one)")
+                }
+                trustedProxies.insert(item)
+            }
+        }
+
         let exitURL = value("DAUYS_EXIT_URL") ?? "https://www.google.kz/"
         guard let exit = URL(string: exitURL), ["http", "https"].contains(exit.scheme ?? ""), exit.host != nil else {
             throw ConfigError(setting: "DAUYS_EXIT_URL", problem: "must be an http(s) URL of a neutral site")
@@ -123,7 +148,7 @@ struct AppConfig: Sendable {
         return AppConfig(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, tileURL: tileURL,
             tileCacheBytes: tileCacheBytes, exitURL: exitURL, logLevel: logLevel, secretFromEnvironment: secret,
-            hashCost: 11)
+            hashCost: 11, rateLimits: rateLimits, trustedProxies: trustedProxies)
     }
 
 }

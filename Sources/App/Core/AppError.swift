@@ -11,6 +11,8 @@ struct AppError: AbortError, Sendable {
     var messageKey: String
     /// Field name (as in the API) → translation key of what is wrong with it.
     var fields: [String: String] = [:]
+    /// Extra response headers, such as `Retry-After`.
+    var headers: HTTPHeaders = [:]
 
     var reason: String { code }
 

@@ -6,9 +6,10 @@ struct AdminWebController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let admin = routes.grouped("admin")
         admin.get("login", use: loginForm)
-        admin.post("login", use: login)
-        admin.get("setup", ":token", use: setupForm)
-        admin.post("setup", ":token", use: setup)
+        let attempts = admin.grouped(RateLimitMiddleware.login)
+        attempts.post("login", use: login)
+        attempts.get("setup", ":token", use: setupForm)
+        attempts.post("setup", ":token", use: setup)
 
         let signedIn = admin.grouped(AdminPageMiddleware())
         signedIn.get(use: queue)

@@ -5,10 +5,11 @@ import Vapor
 struct ReportWebController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("report", use: form)
-        routes.post("report", use: submit)
+        routes.grouped(RateLimitMiddleware.report).post("report", use: submit)
         routes.get("check", use: checkForm)
-        routes.post("check", use: check)
-        routes.post("check", "delete", use: withdraw)
+        let receipts = routes.grouped(RateLimitMiddleware.receipt)
+        receipts.post("check", use: check)
+        receipts.post("check", "delete", use: withdraw)
     }
 
     /// The form as the browser posts it: every value a string, checkboxes as `kinds[]`.

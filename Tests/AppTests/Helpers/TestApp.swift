@@ -103,6 +103,18 @@ extension Application {
         }
     }
 
+    /// The same as ``send(_:_:headers:json:form:)`` but through a real server on a loopback port,
+    /// for what only a real connection shows (body limits, the peer's address).
+    func sendOverNetwork(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil)
+        async throws -> TestingHTTPResponse
+    {
+        try await testing(method: .running(hostname: "127.0.0.1", port: 0)).sendRequest(
+            method, "/", headers: headers, body: body
+        ) { request in
+            request.url = URI(string: url)
+        }
+    }
+
     /// Submits a report through the API and returns its receipt code.
     @discardableResult
     func submitReport(_ changes: [String: Any?] = [:]) async throws -> String {
