@@ -10,7 +10,7 @@ import Vapor
 func configure(_ app: Application, config: AppConfig) async throws {
     app.config = config
     app.logger.logLevel = config.logLevel
-    app.secrets = try Secrets.load(config: config, logger: app.logger)
+    app.secrets = try Secrets.load(config: config, logger: app.logger, production: app.environment == .production)
     app.translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
 
     // Database: the embedded SQLite file by default, PostgreSQL when DATABASE_URL is set.

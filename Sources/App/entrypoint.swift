@@ -21,7 +21,7 @@ enum Entrypoint {
             exit(1)
         }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = PrivacyLogHandler(wrapped: StreamLogHandler.standardError(label: label))
             handler.logLevel = config.logLevel
             return handler
         }

@@ -39,7 +39,8 @@ import VaporTesting
             #expect(try await Report.query(on: app.db).count() == 2)
 
             for _ in 0..<2 {
-                let attempt = try await app.send(.POST, "/admin/login", form: [("email", "a@b.kz"), ("password", "guess")])
+                let attempt = try await app.send(
+                    .POST, "/admin/login", form: [("email", "a@b.kz"), ("password", "guess")])
                 #expect(attempt.status == .unauthorized)
             }
             let blocked = try await app.send(.POST, "/admin/login", form: [("email", "a@b.kz"), ("password", "guess")])
@@ -53,7 +54,9 @@ import VaporTesting
             $0.rateLimits.enabled = false
         }) { app async throws in
             for _ in 0..<5 {
-                #expect(try await app.send(.POST, "/api/v1/receipt", json: ["code": ReceiptCode.generate()]).status == .notFound)
+                #expect(
+                    try await app.send(.POST, "/api/v1/receipt", json: ["code": ReceiptCode.generate()]).status
+                        == .notFound)
             }
         }
     }
@@ -69,9 +72,13 @@ import VaporTesting
     @Test func forwardedForIsIgnoredUnlessTheProxyIsTrusted() async throws {
         try await withApp({ $0.trustedProxies = ["10.0.0.5"] }) { app async throws in
             // A client cannot pick its own bucket by sending a header.
-            #expect(try request(app, peer: "198.51.100.7", forwardedFor: "203.0.113.1").clientAddressForLimits == "198.51.100.7")
+            #expect(
+                try request(app, peer: "198.51.100.7", forwardedFor: "203.0.113.1").clientAddressForLimits
+                    == "198.51.100.7")
             // Behind the trusted proxy, the last address the proxy saw is the client.
-            #expect(try request(app, peer: "10.0.0.5", forwardedFor: "203.0.113.1, 198.51.100.9").clientAddressForLimits == "198.51.100.9")
+            #expect(
+                try request(app, peer: "10.0.0.5", forwardedFor: "203.0.113.1, 198.51.100.9").clientAddressForLimits
+                    == "198.51.100.9")
             #expect(try request(app, peer: "10.0.0.5", forwardedFor: nil).clientAddressForLimits == "10.0.0.5")
         }
     }
@@ -101,7 +108,12 @@ import VaporTesting
 
     @Test func configurationNamesBadLimitSettings() throws {
         #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["DAUYS_RATE_LIMITS": "maybe"]) }
-        #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["DAUYS_TRUSTED_PROXIES": "10.0.0.1, proxy.local"]) }
-        #expect(try AppConfig.fromEnvironment(["DAUYS_TRUSTED_PROXIES": "10.0.0.1, ::1"]).trustedProxies == ["10.0.0.1", "::1"])
+        #expect(throws: ConfigError.self) {
+            try AppConfig.fromEnvironment(["DAUYS_TRUSTED_PROXIES": "10.0.0.1, proxy.local"])
+        }
+        #expect(
+            try AppConfig.fromEnvironment(["DAUYS_TRUSTED_PROXIES": "10.0.0.1, ::1"]).trustedProxies == [
+                "10.0.0.1", "::1",
+            ])
     }
 }

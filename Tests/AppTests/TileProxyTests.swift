@@ -7,7 +7,9 @@ import VaporTesting
 /// Map tiles come through our server; the tile server learns nothing about the visitor.
 @Suite struct TileProxyTests {
     /// A 1×1 PNG, as a tile server would send.
-    static let png = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")!
+    static let png = Data(
+        base64Encoded:
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")!
 
     static func tileServer(_ app: Application) {
         app.get(":z", ":x", ":y") { _ in
@@ -45,7 +47,10 @@ import VaporTesting
     @Test func impossibleTilesAreRefusedWithoutAskingUpstream() async throws {
         try await withStandIn(Self.tileServer) { upstream in
             try await withApp({ $0.tileURL = upstream.baseURL + "/{z}/{x}/{y}.png" }) { app in
-                for path in ["/tiles/20/0/0.png", "/tiles/3/8/0.png", "/tiles/3/0/-1.png", "/tiles/a/b/c.png", "/tiles/3/1/1.jpg", "/tiles/03/1/1.png"] {
+                for path in [
+                    "/tiles/20/0/0.png", "/tiles/3/8/0.png", "/tiles/3/0/-1.png", "/tiles/a/b/c.png",
+                    "/tiles/3/1/1.jpg", "/tiles/03/1/1.png",
+                ] {
                     let response = try await app.send(.GET, path)
                     #expect(response.status == .notFound, "\(path)")
                 }

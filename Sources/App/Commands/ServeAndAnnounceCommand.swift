@@ -23,6 +23,7 @@ struct ServeAndAnnounceCommand: AsyncCommand {
         serveContext.application = app
         try await app.servers.asyncCommand.run(using: &serveContext)
 
+        Retention.schedule(app)
         let base = Self.baseURL(app: app)
         context.console.print("Dauys is running at \(base)/")
         if let token = try await AccountService.setupTokenIfNeeded(on: app.db) {

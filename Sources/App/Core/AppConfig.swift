@@ -94,7 +94,8 @@ struct AppConfig: Sendable {
         var tileCacheBytes = 512 * 1024 * 1024
         if let raw = value("DAUYS_TILE_CACHE_MB") {
             guard let megabytes = Int(raw), (1...1_000_000).contains(megabytes) else {
-                throw ConfigError(setting: "DAUYS_TILE_CACHE_MB", problem: "must be a whole number of megabytes, 1 or more")
+                throw ConfigError(
+                    setting: "DAUYS_TILE_CACHE_MB", problem: "must be a whole number of megabytes, 1 or more")
             }
             tileCacheBytes = megabytes * 1024 * 1024
         }
@@ -113,7 +114,8 @@ struct AppConfig: Sendable {
             for item in raw.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
                 guard (try? SocketAddress(ipAddress: item, port: 0)) != nil else {
                     throw ConfigError(
-                        setting: "DAUYS_TRUSTED_PROXIES", problem: "must list IP addresses separated by commas (\(item) is not one)")
+                        setting: "DAUYS_TRUSTED_PROXIES",
+                        problem: "must list IP addresses separated by commas (\(item) is not one)")
                 }
                 trustedProxies.insert(item)
             }

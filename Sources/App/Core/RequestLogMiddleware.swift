@@ -23,7 +23,6 @@ struct RequestLogMiddleware: AsyncMiddleware {
 /// Security headers on every response (SPEC rule 2: nothing third-party but map tiles).
 struct SecurityHeadersMiddleware: AsyncMiddleware {
     let contentSecurityPolicy: String
-    let usesHTTPS: Bool
 
     init(config: AppConfig) {
         // Nothing from another origin at all: even map tiles come through our server.
@@ -38,7 +37,6 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
             "frame-ancestors 'none'",
             "form-action 'self'",
         ].joined(separator: "; ")
-        usesHTTPS = config.usesHTTPS
     }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
@@ -51,10 +49,9 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
             ("Permissions-Policy", "geolocation=(self), camera=(), microphone=()"),
         ]
         for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
-        if usesHTTPS {
-            response.headers.replaceOrAdd(
-                name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
-        }
+        // Browsers ignore HSTS over plain HTTP, so sending it always is harmless and covers a
+        // deployment behind a TLS-terminating proxy without configuration.
+        response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
         let isStatic = request.url.path.hasPrefix("/static/") || request.url.path.hasPrefix("/vendor/")
         if !isStatic && !response.headers.contains(name: .cacheControl) {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")

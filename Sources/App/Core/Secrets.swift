@@ -24,11 +24,29 @@ struct Secrets: Sendable {
 
     static let fileName = "secret.key"
 
+    /// Random bytes use many different values; a placeholder such as "changeme…" or a run of one
+    /// repeated byte does not.
+    static func looksRandom(_ bytes: Data) -> Bool {
+        Set(bytes).count >= min(16, bytes.count / 2)
+            && !String(decoding: bytes, as: UTF8.self).lowercased().contains("change")
+    }
+
     /// Takes the master secret from `DAUYS_SECRET`, or from the data folder, generating it there
     /// on first start with permissions 0600.
-    static func load(config: AppConfig, logger: Logger) throws -> Secrets {
+    static func load(config: AppConfig, logger: Logger, production: Bool = false) throws -> Secrets {
         if let fromEnvironment = config.secretFromEnvironment, let bytes = Data(base64Encoded: fromEnvironment) {
+            if production && !looksRandom(bytes) {
+                throw ConfigError(
+                    setting: "DAUYS_SECRET",
+                    problem: "looks like a placeholder; generate one with openssl rand -base64 32")
+            }
             return Secrets(master: SymmetricKey(data: bytes))
+        }
+        // In production every instance must share one secret that an operator chose and backed up.
+        if production {
+            throw ConfigError(
+                setting: "DAUYS_SECRET",
+                problem: "must be set in production (openssl rand -base64 32), the same on every instance")
         }
         let fileManager = FileManager.default
         try fileManager.createDirectory(

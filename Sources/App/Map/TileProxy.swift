@@ -89,7 +89,8 @@ actor TileCache {
             try store(fresh, at: file)
             return fresh
         } catch {
-            logger.warning("tile upstream failed", metadata: ["errorType": .string(String(describing: type(of: error)))])
+            logger.warning(
+                "tile upstream failed", metadata: ["errorType": .string(String(describing: type(of: error)))])
             // A stale tile is better than a hole in the map.
             if let cached { return cached }
             throw AppError(status: .badGateway, code: "tile_unavailable", messageKey: "error_tile")

@@ -105,7 +105,9 @@ extension Application {
 
     /// The same as ``send(_:_:headers:json:form:)`` but through a real server on a loopback port,
     /// for what only a real connection shows (body limits, the peer's address).
-    func sendOverNetwork(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil)
+    func sendOverNetwork(
+        _ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil
+    )
         async throws -> TestingHTTPResponse
     {
         try await testing(method: .running(hostname: "127.0.0.1", port: 0)).sendRequest(
