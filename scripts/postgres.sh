@@ -22,8 +22,10 @@ start)
     fi
     as_postgres "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o \
         "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=on" start >/dev/null
-    as_postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='dauys_test'" | grep -q 1 ||
-        as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres dauys_test
+    for db in dauys_test dauys_durability; do
+        as_postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 ||
+            as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db"
+    done
     echo "postgres://postgres@127.0.0.1:$port/dauys_test?sslmode=disable"
     ;;
 stop)

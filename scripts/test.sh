@@ -2,7 +2,9 @@
 # The whole test suite, as CI runs it:
 #   1. the Swift tests on in-memory SQLite,
 #   2. the same Swift tests on a real PostgreSQL server started here on loopback,
-#   3. the browser tests in headless Chromium (JavaScript on and off, axe accessibility).
+#   3. the browser tests in headless Chromium (JavaScript on and off, axe accessibility,
+#      no third-party request, no identifying data in logs or the database),
+#   4. the durability proof: 1,000+ submissions while the server is killed 20+ times.
 # One debug build serves all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +30,10 @@ DAUYS_TEST_DATABASE_URL="$url" swift test --skip-build
 
 echo "== Browser tests (Chromium)"
 DAUYS_BINARY="$PWD/.build/debug/dauys" python3 -m pytest -q tests/browser
+
+echo "== Durability: concurrent submissions while the server is killed, on SQLite and PostgreSQL"
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+DAUYS_BINARY="$PWD/.build/debug/dauys" \
+    DAUYS_DURABILITY_DATABASE_URL="${url/dauys_test/dauys_durability}" \
+    DAUYS_DURABILITY_AMCHECK="$pg_bin/pg_amcheck -h 127.0.0.1 -p $port -U postgres --install-missing dauys_durability" \
+    python3 -m pytest -q -s tests/durability
