@@ -14,6 +14,7 @@ if [[ "${1:-}" == "--test" ]]; then
     need postgresql
     need chromium
     need chromium-driver
+    need curl
 fi
 
 if ((${#packages[@]})); then
@@ -24,8 +25,8 @@ if ((${#packages[@]})); then
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
-    if ! python3 -c 'import selenium, axe_selenium_python, pytest' 2>/dev/null; then
+    if ! python3 -c 'import selenium, axe_selenium_python, pytest, schemathesis' 2>/dev/null; then
         echo "Installing Python test tools"
-        python3 -m pip install --quiet --disable-pip-version-check selenium axe-selenium-python pytest
+        python3 -m pip install --quiet --disable-pip-version-check selenium axe-selenium-python pytest schemathesis
     fi
 fi

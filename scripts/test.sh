@@ -4,7 +4,8 @@
 #   2. the same Swift tests on a real PostgreSQL server started here on loopback,
 #   3. the browser tests in headless Chromium (JavaScript on and off, axe accessibility,
 #      no third-party request, no identifying data in logs or the database),
-#   4. the durability proof: 1,000+ submissions while the server is killed 20+ times.
+#   4. API fuzzing with schemathesis: thousands of requests, no 5xx, no answer off the schema,
+#   5. the durability proof: 1,000+ submissions while the server is killed 20+ times.
 # One debug build serves all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,9 @@ DAUYS_TEST_DATABASE_URL="$url" swift test --skip-build
 
 echo "== Browser tests (Chromium)"
 DAUYS_BINARY="$PWD/.build/debug/dauys" python3 -m pytest -q tests/browser
+
+echo "== API fuzzing (schemathesis against /api/v1/openapi.json)"
+DAUYS_BINARY="$PWD/.build/debug/dauys" scripts/fuzz.sh 300
 
 echo "== Durability: concurrent submissions while the server is killed, on SQLite and PostgreSQL"
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
