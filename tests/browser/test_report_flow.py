@@ -137,11 +137,23 @@ def test_report_publish_and_see_it_on_the_map(server, browser):
     assert "Опубликовано" in wait(browser).until(EC.presence_of_element_located((By.CLASS_NAME, "status-label"))).text
 
 
-def test_a_prevented_incident_is_blue(server, browser):
+def test_a_prevented_incident_is_blue_and_its_popup_is_plain_text(server, browser):
     report_with_javascript(browser, server, prevented=True)
-    publish_newest(browser, server, "Прохожий вмешался, и мужчина отстал от девушки на улице.")
+    payload = 'Прохожий вмешался <img src=x onerror="window.__xss=1"><script>window.__xss=2</script> и он ушёл.'
+    publish_newest(browser, server, payload)
     colours = marker_colours(browser, server)
     assert any("pin-prevented" in c and s.lower() == "#1d4ed8" for c, s in colours), colours
+
+    pins = browser.find_elements(By.CSS_SELECTOR, "#map path.pin-prevented")
+    for pin in pins:
+        browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", pin)
+        popup = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
+        if "Прохожий вмешался" in popup.text:
+            break
+    assert '<img src=x onerror="window.__xss=1">' in popup.text
+    assert not popup.find_elements(By.TAG_NAME, "img")
+    assert not popup.find_elements(By.TAG_NAME, "script")
+    assert browser.execute_script("return window.__xss") is None
 
 
 def test_the_form_works_without_javascript(server, browser_without_js):
@@ -163,5 +175,5 @@ def test_the_form_works_without_javascript(server, browser_without_js):
     click(driver, "prevented-no")
     click(driver, "consent-yes")
     click(driver, "submit-report")
-    code = driver.find_element(By.ID, "receipt-code").text.strip()
+    code = wait(driver).until(EC.presence_of_element_located((By.ID, "receipt-code"))).text.strip()
     assert RECEIPT.match(code), code
