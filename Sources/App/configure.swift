@@ -32,6 +32,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreateReport())
     app.migrations.add(CreateAccounts())
     app.migrations.add(SessionRecord.migration)
+    app.migrations.add(CreateHotline())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)
@@ -41,6 +42,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     }
     try await app.autoMigrate()
     try await seedCities(on: app.db)
+    try await HotlineDirectory.seed(from: app.directory.resourcesDirectory + "Content/hotlines.json", on: app.db)
 
     // Map tiles, fetched and cached by our server so visitors never contact a third party.
     let contact = config.publicURL.map { " (+\($0.absoluteString))" } ?? ""

@@ -9,6 +9,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: ReportWebController())
     try app.register(collection: VendorFilesController())
     try app.register(collection: TileProxyController())
+    try app.register(collection: HelpWebController())
     app.get("healthz", use: health)
 
     // MARK: Public JSON API

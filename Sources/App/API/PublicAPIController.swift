@@ -10,6 +10,7 @@ struct PublicAPIController: RouteCollection {
         receipts.delete("receipt", use: withdraw)
         routes.get("incidents", use: incidents)
         routes.get("cities", use: cities)
+        routes.get("hotlines", use: hotlines)
         routes.get("openapi.json", use: openAPI)
     }
 
@@ -73,6 +74,21 @@ struct PublicAPIController: RouteCollection {
                 slug: $0.id ?? "", name: $0.name(language), names: ["kk": $0.nameKk, "ru": $0.nameRu, "en": $0.nameEn],
                 latitude: $0.latitude, longitude: $0.longitude)
         }
+    }
+
+    /// The verified help directory: with `city`, that city's entries first, then the nationwide ones.
+    @Sendable func hotlines(req: Request) async throws -> [HotlineDTO] {
+        let language = try languageParameter(req)
+        var city: String?
+        if let raw = try? req.query.get(String.self, at: "city") {
+            guard try await City.find(raw, on: req.db) != nil else {
+                throw AppError.badRequest(field: "city", key: "error_choice")
+            }
+            city = raw
+        }
+        let listing = try await HotlineDirectory.listing(city: city, on: req.db)
+        let entries = city == nil ? listing.nationwide : listing.local + listing.nationwide
+        return entries.map { HotlineDTO($0, language: language) }
     }
 
     @Sendable func openAPI(req: Request) async throws -> Response {
