@@ -5,7 +5,7 @@ from axe_selenium_python import Axe
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-PAGES = ["/", "/report", "/check", "/admin/login", "/no-such-page"]
+PAGES = ["/", "/report", "/check", "/help", "/help?city=semey", "/admin/login", "/no-such-page"]
 
 
 def violations(driver):
@@ -21,7 +21,8 @@ def violations(driver):
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_have_no_axe_violations(server, browser, path, language):
-    browser.get(f"{server.url}{path}?lang={language}")
+    separator = "&" if "?" in path else "?"
+    browser.get(f"{server.url}{path}{separator}lang={language}")
     if path == "/":
         WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-loaded") is not None)
     assert violations(browser) == []
