@@ -10,6 +10,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: VendorFilesController())
     try app.register(collection: TileProxyController())
     try app.register(collection: HelpWebController())
+    try app.register(collection: SelfCheckWebController())
     app.get("healthz", use: health)
 
     // MARK: Public JSON API

@@ -1,0 +1,97 @@
+import Vapor
+
+/// "Is this harassment?" — the two-part checklist from the seed material (seed 003), as a
+/// questionnaire. Both questions of the first part and at least one of the second mean yes.
+/// The website and the Telegram bot ask the same questions and give the same outcomes; nothing
+/// of the answers is stored.
+enum SelfCheck {
+    /// Part one: the situation itself.
+    static let conditions = ["unwelcome", "not_invited"]
+    /// Part two: what the other person did.
+    static let behaviours = [
+        "unfair_treatment", "comments_jokes", "threats_harm", "power_demands", "psychological_pressure",
+        "sexual_behaviour", "sex_for_favours", "following_contacting", "ignoring_no",
+    ]
+
+    enum Outcome: String, Sendable, Equatable {
+        /// Both conditions and at least one behaviour.
+        case harassment
+        /// Both conditions, no listed behaviour: the feeling still counts.
+        case possibly
+        /// Not both conditions.
+        case unclear
+    }
+
+    struct Result: Sendable, Equatable {
+        var outcome: Outcome
+        /// Extra notes for what was ticked: stalking is a crime, threats go to the police…
+        var notes: [String]
+    }
+
+    static func evaluate(_ answers: Set<String>) -> Result {
+        let conditionsMet = conditions.allSatisfy(answers.contains)
+        let behaviourCount = behaviours.filter(answers.contains).count
+        let outcome: Outcome = conditionsMet ? (behaviourCount > 0 ? .harassment : .possibly) : .unclear
+        var notes: [String] = []
+        if answers.contains("threats_harm") { notes.append("selfcheck_note_police") }
+        if answers.contains("following_contacting") { notes.append("selfcheck_note_stalking") }
+        if answers.contains("sex_for_favours") || answers.contains("power_demands") {
+            notes.append("selfcheck_note_work")
+        }
+        return Result(outcome: outcome, notes: notes)
+    }
+}
+
+struct SelfCheckWebController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("self-check", use: form)
+        routes.post("self-check", use: answer)
+    }
+
+    struct Question: Encodable {
+        var id: String
+        var text: String
+        var checked: Bool
+    }
+
+    struct Content: Encodable {
+        var conditions: [Question]
+        var behaviours: [Question]
+        var answered: Bool
+        var outcome: String
+        var heading: String
+        var explanation: String
+        var notes: [String]
+        var isHarassment: Bool
+    }
+
+    private func render(_ req: Request, answers: Set<String>, result: SelfCheck.Result?) async throws -> View {
+        func questions(_ ids: [String]) -> [Question] {
+            ids.map { Question(id: $0, text: req.text("selfcheck_q_" + $0), checked: answers.contains($0)) }
+        }
+        let content = Content(
+            conditions: questions(SelfCheck.conditions), behaviours: questions(SelfCheck.behaviours),
+            answered: result != nil, outcome: result?.outcome.rawValue ?? "",
+            heading: result.map { req.text("selfcheck_outcome_" + $0.outcome.rawValue) } ?? "",
+            explanation: result.map { req.text("selfcheck_outcome_" + $0.outcome.rawValue + "_text") } ?? "",
+            notes: result?.notes.map { req.text($0) } ?? [], isHarassment: result?.outcome == .harassment)
+        return try await req.view.render(
+            "self-check", PageContext(req, title: req.text("selfcheck_title"), nav: "help", content: content))
+    }
+
+    @Sendable func form(req: Request) async throws -> View {
+        try await render(req, answers: [], result: nil)
+    }
+
+    struct Answers: Decodable {
+        var answers: [String]?
+    }
+
+    @Sendable func answer(req: Request) async throws -> View {
+        let raw = (try? req.content.decode(Answers.self))?.answers ?? []
+        let known = Set(SelfCheck.conditions + SelfCheck.behaviours)
+        // Unknown values are ignored: the answers only ever come from our own checkboxes.
+        let answers = Set(raw.filter(known.contains))
+        return try await render(req, answers: answers, result: SelfCheck.evaluate(answers))
+    }
+}
