@@ -12,6 +12,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.logger.logLevel = config.logLevel
     app.secrets = try Secrets.load(config: config, logger: app.logger, production: app.environment == .production)
     app.translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
+    app.faq = try FAQCatalog.load(from: app.directory.resourcesDirectory + "Content/faq.json")
 
     // Database: the embedded SQLite file by default, PostgreSQL when DATABASE_URL is set.
     switch config.database {

@@ -11,6 +11,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: TileProxyController())
     try app.register(collection: HelpWebController())
     try app.register(collection: SelfCheckWebController())
+    try app.register(collection: FAQWebController())
     app.get("healthz", use: health)
 
     // MARK: Public JSON API
