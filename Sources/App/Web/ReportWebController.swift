@@ -145,6 +145,9 @@ struct ReportWebController: RouteCollection {
 
     struct ReceiptContent: Encodable {
         var code: String
+        /// The personal action plan: step texts, then whom to call.
+        var steps: [String]
+        var lines: [ActionPlan.Line]
     }
 
     @Sendable func submit(req: Request) async throws -> Response {
@@ -166,11 +169,13 @@ struct ReportWebController: RouteCollection {
                 return try await renderForm(req, values: values, errors: formErrors, status: .badRequest)
             }
             let receipt = try await ReportService.submit(valid, source: .web, app: req.application, on: req.db)
+            let situation = ActionPlan.Situation(valid)
+            let content = ReceiptContent(
+                code: receipt.receipt, steps: ActionPlan.steps(for: situation).map { req.text($0) },
+                lines: try await ActionPlan.lines(for: situation, language: req.language, on: req.db))
             let view = try await req.view.render(
                 "receipt",
-                PageContext(
-                    req, title: req.text("receipt_title"), nav: "report", content: ReceiptContent(code: receipt.receipt)
-                ))
+                PageContext(req, title: req.text("receipt_title"), nav: "report", scripts: ["print"], content: content))
             return try await view.encodeResponse(status: .created, for: req)
         }
     }

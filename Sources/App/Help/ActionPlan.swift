@@ -1,0 +1,83 @@
+import Fluent
+import Vapor
+
+/// A personal action plan built from what was reported: which steps fit, in what order, and
+/// whom to call in that city. It is made for the page that shows it and never stored.
+/// The Telegram bot will reuse ``ActionPlan/steps(for:)``.
+enum ActionPlan {
+    /// What the plan is built from: only fields the reporter just gave.
+    struct Situation: Sendable, Equatable {
+        var kinds: [HarassmentKind]
+        var placeType: PlaceType
+        var relation: PerpetratorRelation?
+        var ageBand: AgeBand?
+        var city: String
+
+        init(_ report: ValidReport) {
+            kinds = report.kinds
+            placeType = report.placeType
+            relation = report.perpetratorRelation
+            ageBand = report.ageBand
+            city = report.city
+        }
+
+        init(
+            kinds: [HarassmentKind], placeType: PlaceType, relation: PerpetratorRelation?, ageBand: AgeBand?,
+            city: String
+        ) {
+            self.kinds = kinds
+            self.placeType = placeType
+            self.relation = relation
+            self.ageBand = ageBand
+            self.city = city
+        }
+
+        var isMinor: Bool { ageBand == .under16 || ageBand == .age16to17 }
+        var isAtHomeOrClose: Bool {
+            placeType == .residential || relation == .partner || relation == .relative || relation == .neighbour
+        }
+        var isAtWork: Bool {
+            placeType == .workplace || relation == .colleague || (relation == .superior && placeType != .education)
+                || kinds.contains(.coercion)
+        }
+    }
+
+    /// Translation keys of the steps, most urgent first.
+    static func steps(for situation: Situation) -> [String] {
+        var steps: [String] = []
+        let dangerous =
+            situation.kinds.contains(.physical) || situation.kinds.contains(.stalking) || situation.isAtHomeOrClose
+        if dangerous { steps.append("plan_danger") }
+        if situation.isMinor {
+            steps.append("plan_minor")
+            if situation.ageBand == .under16 { steps.append("plan_minor_crime") }
+        }
+        if situation.kinds.contains(.stalking) { steps.append("plan_stalking") }
+        if situation.isAtHomeOrClose { steps.append("plan_home") }
+        if situation.isAtWork { steps.append("plan_work") }
+        if situation.placeType == .education { steps.append("plan_education") }
+        if situation.placeType == .public_transport || situation.placeType == .taxi { steps.append("plan_transport") }
+        if situation.placeType == .online || situation.kinds.contains(.cyber) { steps.append("plan_online") }
+        steps.append("plan_evidence")
+        if situation.isAtWork || situation.kinds.contains(.coercion) || situation.kinds.contains(.physical) {
+            steps.append("plan_legal_aid")
+        }
+        steps.append("plan_support")
+        steps.append("plan_not_your_fault")
+        return steps
+    }
+
+    struct Line: Encodable, Sendable {
+        var name: String
+        var phones: [String]
+        var hasPhones: Bool
+    }
+
+    /// Whom to call for this situation: the city's own entries first, then the national lines.
+    static func lines(for situation: Situation, language: Language, on database: any Database) async throws -> [Line] {
+        let listing = try await HotlineDirectory.listing(city: situation.city, on: database)
+        return (listing.local + listing.nationwide).map {
+            Line(name: $0.name(language), phones: $0.phones, hasPhones: !$0.phones.isEmpty)
+        }
+    }
+}
