@@ -34,6 +34,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreateAccounts())
     app.migrations.add(SessionRecord.migration)
     app.migrations.add(CreateHotline())
+    app.migrations.add(CreateGuide())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)
@@ -44,6 +45,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     try await app.autoMigrate()
     try await seedCities(on: app.db)
     try await HotlineDirectory.seed(from: app.directory.resourcesDirectory + "Content/hotlines.json", on: app.db)
+    try await GuideLibrary.seed(from: app.directory.resourcesDirectory + "Content/guides.json", on: app.db)
 
     // Map tiles, fetched and cached by our server so visitors never contact a third party.
     let contact = config.publicURL.map { " (+\($0.absoluteString))" } ?? ""

@@ -12,6 +12,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: HelpWebController())
     try app.register(collection: SelfCheckWebController())
     try app.register(collection: FAQWebController())
+    try app.register(collection: GuidesWebController())
     app.get("healthz", use: health)
 
     // MARK: Public JSON API

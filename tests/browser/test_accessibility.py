@@ -5,7 +5,7 @@ from axe_selenium_python import Axe
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-PAGES = ["/", "/report", "/check", "/help", "/help?city=semey", "/self-check", "/faq", "/admin/login", "/no-such-page"]
+PAGES = ["/", "/report", "/check", "/help", "/help?city=semey", "/self-check", "/faq", "/guides", "/guides/workplace", "/admin/login", "/no-such-page"]
 
 
 def violations(driver):

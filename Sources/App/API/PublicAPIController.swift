@@ -11,6 +11,8 @@ struct PublicAPIController: RouteCollection {
         routes.get("incidents", use: incidents)
         routes.get("cities", use: cities)
         routes.get("hotlines", use: hotlines)
+        routes.get("guides", use: guides)
+        routes.get("guides", ":slug", use: guide)
         routes.get("openapi.json", use: openAPI)
     }
 
@@ -89,6 +91,21 @@ struct PublicAPIController: RouteCollection {
         let listing = try await HotlineDirectory.listing(city: city, on: req.db)
         let entries = city == nil ? listing.nationwide : listing.local + listing.nationwide
         return entries.map { HotlineDTO($0, language: language) }
+    }
+
+    @Sendable func guides(req: Request) async throws -> [GuideSummaryDTO] {
+        let language = try languageParameter(req)
+        return try await GuideLibrary.visible(on: req.db).map {
+            GuideSummaryDTO(slug: $0.slug, group: $0.group, title: $0.title(language), summary: $0.summary(language))
+        }
+    }
+
+    @Sendable func guide(req: Request) async throws -> GuideDTO {
+        let language = try languageParameter(req)
+        guard let slug = req.parameters.get("slug"), let guide = try await GuideLibrary.find(slug, on: req.db) else {
+            throw AppError.notFound
+        }
+        return GuideDTO(guide, language: language)
     }
 
     @Sendable func openAPI(req: Request) async throws -> Response {

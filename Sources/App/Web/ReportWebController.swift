@@ -148,6 +148,9 @@ struct ReportWebController: RouteCollection {
         /// The personal action plan: step texts, then whom to call.
         var steps: [String]
         var lines: [ActionPlan.Line]
+        /// The guide for the setting of what happened.
+        var guideURL: String
+        var guideTitle: String
     }
 
     @Sendable func submit(req: Request) async throws -> Response {
@@ -172,7 +175,13 @@ struct ReportWebController: RouteCollection {
             let situation = ActionPlan.Situation(valid)
             let content = ReceiptContent(
                 code: receipt.receipt, steps: ActionPlan.steps(for: situation).map { req.text($0) },
-                lines: try await ActionPlan.lines(for: situation, language: req.language, on: req.db))
+                lines: try await ActionPlan.lines(for: situation, language: req.language, on: req.db),
+                guideURL: "/guides/"
+                    + GuideLibrary.settingSlug(placeType: valid.placeType, relation: valid.perpetratorRelation),
+                guideTitle: try await GuideLibrary.find(
+                    GuideLibrary.settingSlug(placeType: valid.placeType, relation: valid.perpetratorRelation),
+                    on: req.db
+                )?.title(req.language) ?? req.text("guides_title"))
             let view = try await req.view.render(
                 "receipt",
                 PageContext(req, title: req.text("receipt_title"), nav: "report", scripts: ["print"], content: content))
