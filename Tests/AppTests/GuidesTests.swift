@@ -10,7 +10,7 @@ import VaporTesting
         let html = SafeMarkdown.html(
             "## Steps\n1. Call **102** now\n2. <script>alert(1)</script>\n\n- a <img src=x onerror=alert(1)>\n\nText with \"quotes\" & more"
         )
-        #expect(html.contains("<h3>Steps</h3>"))
+        #expect(html.contains("<h2>Steps</h2>"))
         #expect(
             html.contains(
                 "<ol><li>Call <strong>102</strong> now</li><li>&lt;script&gt;alert(1)&lt;/script&gt;</li></ol>"))

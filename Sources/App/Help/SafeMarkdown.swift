@@ -27,7 +27,7 @@ enum SafeMarkdown {
             } else if line.hasPrefix("## ") {
                 flushParagraph()
                 flushList()
-                output.append("<h3>" + inline(String(line.dropFirst(3))) + "</h3>")
+                output.append("<h2>" + inline(String(line.dropFirst(3))) + "</h2>")
             } else if let item = orderedItem(line) {
                 flushParagraph()
                 if list?.tag != "ol" { flushList(); list = ("ol", []) }
