@@ -22,6 +22,7 @@ func routes(_ app: Application) throws {
     // MARK: Admin panel (session) and admin API (bearer token)
     try app.grouped(app.sessions.middleware).register(collection: AdminWebController())
     try app.grouped(app.sessions.middleware).register(collection: AdminHotlinesController())
+    try app.grouped(app.sessions.middleware).register(collection: AdminGuidesController())
     try api.grouped("admin").grouped(BearerAccountMiddleware()).register(collection: AdminAPIController())
 
     // MARK: Telegram — the webhook arrives with the bot (a later issue).
