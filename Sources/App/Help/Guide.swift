@@ -165,7 +165,8 @@ struct GuidesWebController: RouteCollection {
     }
 
     struct ListContent: Encodable {
-        var guides: [GuideSummaryDTO]
+        var settings: [GuideSummaryDTO]
+        var kinds: [GuideSummaryDTO]
     }
 
     @Sendable func list(req: Request) async throws -> View {
@@ -173,9 +174,10 @@ struct GuidesWebController: RouteCollection {
             GuideSummaryDTO(
                 slug: $0.slug, group: $0.group, title: $0.title(req.language), summary: $0.summary(req.language))
         }
+        let content = ListContent(
+            settings: guides.filter { $0.group == "setting" }, kinds: guides.filter { $0.group == "kind" })
         return try await req.view.render(
-            "guides",
-            PageContext(req, title: req.text("guides_title"), nav: "help", content: ListContent(guides: guides)))
+            "guides", PageContext(req, title: req.text("guides_title"), nav: "help", content: content))
     }
 
     @Sendable func show(req: Request) async throws -> View {

@@ -151,6 +151,9 @@ struct ReportWebController: RouteCollection {
         /// The guide for the setting of what happened.
         var guideURL: String
         var guideTitle: String
+        /// Guides for the kinds reported.
+        var kindGuides: [Choice]
+        var hasKindGuides: Bool
     }
 
     @Sendable func submit(req: Request) async throws -> Response {
@@ -173,6 +176,13 @@ struct ReportWebController: RouteCollection {
             }
             let receipt = try await ReportService.submit(valid, source: .web, app: req.application, on: req.db)
             let situation = ActionPlan.Situation(valid)
+            var kindGuides: [Choice] = []
+            for kind in valid.kinds {
+                if let guide = try await GuideLibrary.find(kind.rawValue, on: req.db) {
+                    kindGuides.append(
+                        Choice(value: "/guides/" + guide.slug, label: guide.title(req.language), selected: false))
+                }
+            }
             let content = ReceiptContent(
                 code: receipt.receipt, steps: ActionPlan.steps(for: situation).map { req.text($0) },
                 lines: try await ActionPlan.lines(for: situation, language: req.language, on: req.db),
@@ -181,7 +191,8 @@ struct ReportWebController: RouteCollection {
                 guideTitle: try await GuideLibrary.find(
                     GuideLibrary.settingSlug(placeType: valid.placeType, relation: valid.perpetratorRelation),
                     on: req.db
-                )?.title(req.language) ?? req.text("guides_title"))
+                )?.title(req.language) ?? req.text("guides_title"),
+                kindGuides: kindGuides, hasKindGuides: !kindGuides.isEmpty)
             let view = try await req.view.render(
                 "receipt",
                 PageContext(req, title: req.text("receipt_title"), nav: "report", scripts: ["print"], content: content))
