@@ -46,6 +46,18 @@ import VaporTesting
         }
     }
 
+    @Test func everyGuideTheSelfCheckAndThePlanPointToExists() async throws {
+        try await withApp { app in
+            let slugs = Set(try await Guide.query(on: app.db).all().map(\.slug))
+            for slug in SelfCheck.guideForBehaviour.values { #expect(slugs.contains(slug), "\(slug)") }
+            for place in PlaceType.allCases {
+                for relation in [nil] + PerpetratorRelation.allCases.map(Optional.some) {
+                    #expect(slugs.contains(GuideLibrary.settingSlug(placeType: place, relation: relation)))
+                }
+            }
+        }
+    }
+
     @Test func guidesAreOnTheWebsiteAndInTheAPI() async throws {
         try await withApp { app in
             let list = try await app.send(.GET, "/api/v1/guides?lang=kk").content.decode([GuideSummaryDTO].self)

@@ -16,6 +16,7 @@ import VaporTesting
         let result = SelfCheck.evaluate(["unwelcome", "not_invited", "following_contacting", "threats_harm"])
         #expect(result.notes == ["selfcheck_note_police", "selfcheck_note_stalking"])
         #expect(SelfCheck.evaluate(["unwelcome", "not_invited", "sex_for_favours"]).notes == ["selfcheck_note_work"])
+        #expect(result.guides == ["physical", "stalking"])
     }
 
     @Test(arguments: Language.allCases)
@@ -38,6 +39,7 @@ import VaporTesting
             #expect(html.contains(app.translations.text("selfcheck_outcome_harassment", language)))
             #expect(html.contains(app.translations.text("selfcheck_note_stalking", language)))
             #expect(html.contains("href=\"/report\""))
+            #expect(html.contains("href=\"/guides/stalking\" class=\"kind-guide\""))
             // The answers come back ticked, and nothing else.
             #expect(html.contains("value=\"following_contacting\" checked"))
             #expect(!html.contains("bogus"))

@@ -26,7 +26,16 @@ enum SelfCheck {
         var outcome: Outcome
         /// Extra notes for what was ticked: stalking is a crime, threats go to the police…
         var notes: [String]
+        /// Slugs of the guides that fit what was ticked.
+        var guides: [String]
     }
+
+    /// Which guide speaks to each behaviour.
+    static let guideForBehaviour: [String: String] = [
+        "unfair_treatment": "discrimination", "comments_jokes": "verbal", "threats_harm": "physical",
+        "power_demands": "workplace", "psychological_pressure": "bullying", "sexual_behaviour": "verbal",
+        "sex_for_favours": "coercion", "following_contacting": "stalking", "ignoring_no": "physical",
+    ]
 
     static func evaluate(_ answers: Set<String>) -> Result {
         let conditionsMet = conditions.allSatisfy(answers.contains)
@@ -38,7 +47,11 @@ enum SelfCheck {
         if answers.contains("sex_for_favours") || answers.contains("power_demands") {
             notes.append("selfcheck_note_work")
         }
-        return Result(outcome: outcome, notes: notes)
+        var guides: [String] = []
+        for behaviour in behaviours where answers.contains(behaviour) {
+            if let guide = guideForBehaviour[behaviour], !guides.contains(guide) { guides.append(guide) }
+        }
+        return Result(outcome: outcome, notes: notes, guides: guides)
     }
 }
 
@@ -63,9 +76,18 @@ struct SelfCheckWebController: RouteCollection {
         var explanation: String
         var notes: [String]
         var isHarassment: Bool
+        /// Links to the guides that fit the answers (URL in `value`, title in `label`).
+        var guides: [Choice]
+        var hasGuides: Bool
     }
 
     private func render(_ req: Request, answers: Set<String>, result: SelfCheck.Result?) async throws -> View {
+        var guides: [Choice] = []
+        for slug in result?.guides ?? [] {
+            if let guide = try await GuideLibrary.find(slug, on: req.db) {
+                guides.append(Choice(value: "/guides/" + slug, label: guide.title(req.language), selected: false))
+            }
+        }
         func questions(_ ids: [String]) -> [Question] {
             ids.map { Question(id: $0, text: req.text("selfcheck_q_" + $0), checked: answers.contains($0)) }
         }
@@ -74,7 +96,8 @@ struct SelfCheckWebController: RouteCollection {
             answered: result != nil, outcome: result?.outcome.rawValue ?? "",
             heading: result.map { req.text("selfcheck_outcome_" + $0.outcome.rawValue) } ?? "",
             explanation: result.map { req.text("selfcheck_outcome_" + $0.outcome.rawValue + "_text") } ?? "",
-            notes: result?.notes.map { req.text($0) } ?? [], isHarassment: result?.outcome == .harassment)
+            notes: result?.notes.map { req.text($0) } ?? [], isHarassment: result?.outcome == .harassment,
+            guides: guides, hasGuides: !guides.isEmpty)
         return try await req.view.render(
             "self-check", PageContext(req, title: req.text("selfcheck_title"), nav: "help", content: content))
     }
