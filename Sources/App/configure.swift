@@ -12,7 +12,6 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.logger.logLevel = config.logLevel
     app.secrets = try Secrets.load(config: config, logger: app.logger, production: app.environment == .production)
     app.translations = try Translations.load(from: app.directory.resourcesDirectory + "Locales")
-    app.faq = try FAQCatalog.load(from: app.directory.resourcesDirectory + "Content/faq.json")
 
     // Database: the embedded SQLite file by default, PostgreSQL when DATABASE_URL is set.
     switch config.database {
@@ -35,6 +34,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(SessionRecord.migration)
     app.migrations.add(CreateHotline())
     app.migrations.add(CreateGuide())
+    app.migrations.add(CreateFAQEntry())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)
@@ -46,6 +46,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     try await seedCities(on: app.db)
     try await HotlineDirectory.seed(from: app.directory.resourcesDirectory + "Content/hotlines.json", on: app.db)
     try await GuideLibrary.seed(from: app.directory.resourcesDirectory + "Content/guides.json", on: app.db)
+    try await FAQLibrary.seed(from: app.directory.resourcesDirectory + "Content/faq.json", on: app.db)
 
     // Map tiles, fetched and cached by our server so visitors never contact a third party.
     let contact = config.publicURL.map { " (+\($0.absoluteString))" } ?? ""
