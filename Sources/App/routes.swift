@@ -23,6 +23,7 @@ func routes(_ app: Application) throws {
     try app.grouped(app.sessions.middleware).register(collection: AdminWebController())
     try app.grouped(app.sessions.middleware).register(collection: AdminHotlinesController())
     try app.grouped(app.sessions.middleware).register(collection: AdminGuidesController())
+    try app.grouped(app.sessions.middleware).register(collection: AdminFAQController())
     try api.grouped("admin").grouped(BearerAccountMiddleware()).register(collection: AdminAPIController())
 
     // MARK: Telegram — the webhook arrives with the bot (a later issue).

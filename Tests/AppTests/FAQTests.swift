@@ -12,7 +12,9 @@ import VaporTesting
             #expect(entries.count >= 15)
             for entry in entries {
                 for language in Language.allCases {
-                    #expect(!entry.question(language).trimmingCharacters(in: .whitespaces).isEmpty, "\(entry.slug) \(language)")
+                    #expect(
+                        !entry.question(language).trimmingCharacters(in: .whitespaces).isEmpty,
+                        "\(entry.slug) \(language)")
                     #expect(entry.answer(language).count > 60, "\(entry.slug) \(language) answer is too short")
                 }
                 #expect(FAQLibrary.groups.contains(entry.group), "\(entry.slug)")
@@ -24,7 +26,8 @@ import VaporTesting
         try await withApp { app in
             let slugs = Set(try await FAQEntry.query(on: app.db).all().map(\.slug))
             for required in [
-                "verbal", "nonverbal", "physical", "catcalling", "coercion", "unwanted-attention", "gender-harassment", "stalking",
+                "verbal", "nonverbal", "physical", "catcalling", "coercion", "unwanted-attention", "gender-harassment",
+                "stalking",
                 "cyber", "mobbing-bullying", "law", "how-it-works", "anonymity", "after-report",
             ] {
                 #expect(slugs.contains(required), "missing \(required)")
@@ -34,9 +37,14 @@ import VaporTesting
 
     @Test func nothingBlamesThePersonHarassed() throws {
         // The seed's "how not to become a victim" advice must never ship, in any content file.
-        let forbidden = ["provocative", "провокационн", "вызывающ", "make-up", "макияж", "don't flirt", "не флиртуй", "арандатушы"]
+        let forbidden = [
+            "provocative", "провокационн", "вызывающ", "make-up", "макияж", "don't flirt", "не флиртуй", "арандатушы",
+        ]
         let folder = DirectoryConfiguration.detect().resourcesDirectory
-        for file in ["Content/faq.json", "Content/guides.json", "Content/hotlines.json", "Locales/kk.json", "Locales/ru.json", "Locales/en.json"] {
+        for file in [
+            "Content/faq.json", "Content/guides.json", "Content/hotlines.json", "Locales/kk.json", "Locales/ru.json",
+            "Locales/en.json",
+        ] {
             let text = try String(contentsOfFile: folder + file, encoding: .utf8).lowercased()
             for word in forbidden { #expect(!text.contains(word), "\(file) contains \(word)") }
         }

@@ -26,7 +26,9 @@ final class FAQEntry: Model, @unchecked Sendable {
     func question(_ language: Language) -> String {
         [Language.kk: questionKk, .ru: questionRu, .en: questionEn][language] ?? questionEn
     }
-    func answer(_ language: Language) -> String { [Language.kk: answerKk, .ru: answerRu, .en: answerEn][language] ?? answerEn }
+    func answer(_ language: Language) -> String {
+        [Language.kk: answerKk, .ru: answerRu, .en: answerEn][language] ?? answerEn
+    }
 }
 
 struct CreateFAQEntry: AsyncMigration {
@@ -73,7 +75,8 @@ enum FAQLibrary {
     /// Loads entries that are not in the database yet; an administrator's edits are kept.
     static func seed(from path: String, on database: any Database) async throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(setting: "working directory", problem: "has no \(path); start dauys from the project folder")
+            throw ConfigError(
+                setting: "working directory", problem: "has no \(path); start dauys from the project folder")
         }
         let file = try JSONDecoder().decode(SeedFile.self, from: data)
         let existing = Set(try await FAQEntry.query(on: database).all().map(\.slug))
@@ -81,7 +84,9 @@ enum FAQLibrary {
             let entry = FAQEntry()
             entry.slug = item.slug
             entry.group = item.group
-            (entry.questionKk, entry.questionRu, entry.questionEn) = (item.question.kk, item.question.ru, item.question.en)
+            (entry.questionKk, entry.questionRu, entry.questionEn) = (
+                item.question.kk, item.question.ru, item.question.en
+            )
             (entry.answerKk, entry.answerRu, entry.answerEn) = (item.answer.kk, item.answer.ru, item.answer.en)
             entry.hidden = false
             entry.sortOrder = (order + 1) * 10
