@@ -64,32 +64,14 @@ struct AdminFAQController: RouteCollection {
 
         /// Copies a valid form onto the entry; every text is required in all three languages.
         func apply(to entry: FAQEntry) throws {
-            var errors: [String: String] = [:]
-            func text(_ value: String?, _ field: String, max: Int) -> String {
-                guard let value = TextRules.trimmed(value) else {
-                    errors[field] = "error_required"
-                    return ""
-                }
-                if value.count > max || !TextRules.isClean(value) { errors[field] = "error_text_too_long" }
-                return value
-            }
-            let slug = text(self.slug, "slug", max: 60)
-            if !slug.isEmpty && slug.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) == nil {
-                errors["slug"] = "error_slug"
-            }
+            var form = FormChecker()
+            let slug = form.slug(self.slug)
             let group = self.group ?? ""
-            if !FAQLibrary.groups.contains(group) { errors["group"] = "error_choice" }
-            let questions = (
-                text(questionKk, "questionKk", max: 300), text(questionRu, "questionRu", max: 300),
-                text(questionEn, "questionEn", max: 300)
-            )
-            let answers = (
-                text(answerKk, "answerKk", max: 10000), text(answerRu, "answerRu", max: 10000),
-                text(answerEn, "answerEn", max: 10000)
-            )
-            let order = Int(TextRules.trimmed(sortOrder) ?? "0")
-            if order == nil { errors["sortOrder"] = "error_wrong_type" }
-            guard errors.isEmpty, let order else { throw AppError.validation(errors) }
+            if !FAQLibrary.groups.contains(group) { form.fail("group", "error_choice") }
+            let questions = form.texts(questionKk, questionRu, questionEn, "question", max: 300)
+            let answers = form.texts(answerKk, answerRu, answerEn, "answer", max: 10000)
+            let order = form.order(sortOrder)
+            try form.check()
             entry.slug = slug
             entry.group = group
             (entry.questionKk, entry.questionRu, entry.questionEn) = questions
@@ -156,27 +138,13 @@ struct AdminFAQController: RouteCollection {
 
     private func save(_ req: Request, entry: FAQEntry, action: String) async throws -> Response {
         let form = (try? req.content.decode(EntryForm.self)) ?? EntryForm()
-        let account = try req.requireAccount()
         do {
-            try form.apply(to: entry)
-            if let other = try await FAQEntry.query(on: req.db).filter(\.$slug == entry.slug).first(),
-                other.id != entry.id
-            {
-                throw AppError.validation(["slug": "error_slug_taken"])
-            }
-            let isNew = entry.id == nil
-            try await req.db.transaction { transaction in
-                try await entry.save(on: transaction)
-                try await AuditEntry(
-                    account: account, action: isNew ? "faq_create" : "faq_update", reportID: nil,
-                    detail: "\(entry.slug): hidden \(entry.hidden), order \(entry.sortOrder)"
-                ).create(on: transaction)
-            }
+            try await AdminContentSaving.save(
+                entry, apply: form.apply(to:), auditAction: "faq",
+                detail: { "\($0.slug): hidden \($0.hidden), order \($0.sortOrder)" }, req: req)
             return req.redirect(to: "/admin/faq")
         } catch let error as AppError where error.status == .badRequest {
-            let messages = error.fields.sorted { $0.key < $1.key }.map {
-                req.text("admin_faq_field_" + $0.key) + ": " + req.text($0.value)
-            }
+            let messages = AdminContentSaving.messages(error, fieldPrefix: "admin_faq_field_", req: req)
             return try await render(req, action: action, values: form, errors: messages, status: .badRequest)
         }
     }

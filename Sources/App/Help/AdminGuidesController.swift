@@ -72,41 +72,20 @@ struct AdminGuidesController: RouteCollection {
         /// Copies a valid form onto the guide, or names every problem. Every text is required
         /// in all three languages, so no visitor ever meets a missing translation.
         func apply(to guide: Guide) throws {
-            var errors: [String: String] = [:]
-            func text(_ value: String?, _ field: String, max: Int) -> String {
-                guard let value = TextRules.trimmed(value) else {
-                    errors[field] = "error_required"
-                    return ""
-                }
-                if value.count > max || !TextRules.isClean(value) { errors[field] = "error_text_too_long" }
-                return value
-            }
-            let slug = text(self.slug, "slug", max: 60)
-            if !slug.isEmpty && slug.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) == nil {
-                errors["slug"] = "error_slug"
-            }
+            var form = FormChecker()
+            let slug = form.slug(self.slug)
             let group = self.group ?? ""
-            if !["setting", "kind"].contains(group) { errors["group"] = "error_choice" }
-            let titles = (
-                text(titleKk, "titleKk", max: 200), text(titleRu, "titleRu", max: 200),
-                text(titleEn, "titleEn", max: 200)
-            )
-            let summaries = (
-                text(summaryKk, "summaryKk", max: 500), text(summaryRu, "summaryRu", max: 500),
-                text(summaryEn, "summaryEn", max: 500)
-            )
-            let bodies = (
-                text(bodyKk, "bodyKk", max: 20000), text(bodyRu, "bodyRu", max: 20000),
-                text(bodyEn, "bodyEn", max: 20000)
-            )
-            let source = text(self.source, "source", max: 500)
-            let lastVerified = text(self.lastVerified, "lastVerified", max: 10)
+            if !["setting", "kind"].contains(group) { form.fail("group", "error_choice") }
+            let titles = form.texts(titleKk, titleRu, titleEn, "title", max: 200)
+            let summaries = form.texts(summaryKk, summaryRu, summaryEn, "summary", max: 500)
+            let bodies = form.texts(bodyKk, bodyRu, bodyEn, "body", max: 20000)
+            let source = form.text(self.source, "source", max: 500)
+            let lastVerified = form.text(self.lastVerified, "lastVerified", max: 10)
             if !lastVerified.isEmpty && !KazakhstanTime.isValidDay(lastVerified) {
-                errors["lastVerified"] = "error_date_format"
+                form.fail("lastVerified", "error_date_format")
             }
-            let order = Int(TextRules.trimmed(sortOrder) ?? "0")
-            if order == nil { errors["sortOrder"] = "error_wrong_type" }
-            guard errors.isEmpty, let order else { throw AppError.validation(errors) }
+            let order = form.order(sortOrder)
+            try form.check()
             guide.slug = slug
             guide.group = group
             (guide.titleKk, guide.titleRu, guide.titleEn) = titles
@@ -174,26 +153,13 @@ struct AdminGuidesController: RouteCollection {
 
     private func save(_ req: Request, guide: Guide, action: String) async throws -> Response {
         let form = (try? req.content.decode(GuideForm.self)) ?? GuideForm()
-        let account = try req.requireAccount()
         do {
-            try form.apply(to: guide)
-            if let other = try await Guide.query(on: req.db).filter(\.$slug == guide.slug).first(), other.id != guide.id
-            {
-                throw AppError.validation(["slug": "error_slug_taken"])
-            }
-            let isNew = guide.id == nil
-            try await req.db.transaction { transaction in
-                try await guide.save(on: transaction)
-                try await AuditEntry(
-                    account: account, action: isNew ? "guide_create" : "guide_update", reportID: nil,
-                    detail: "\(guide.slug): hidden \(guide.hidden), order \(guide.sortOrder)"
-                ).create(on: transaction)
-            }
+            try await AdminContentSaving.save(
+                guide, apply: form.apply(to:), auditAction: "guide",
+                detail: { "\($0.slug): hidden \($0.hidden), order \($0.sortOrder)" }, req: req)
             return req.redirect(to: "/admin/guides")
         } catch let error as AppError where error.status == .badRequest {
-            let messages = error.fields.sorted { $0.key < $1.key }.map {
-                req.text("admin_guide_field_" + $0.key) + ": " + req.text($0.value)
-            }
+            let messages = AdminContentSaving.messages(error, fieldPrefix: "admin_guide_field_", req: req)
             return try await render(req, action: action, values: form, errors: messages, status: .badRequest)
         }
     }

@@ -88,52 +88,33 @@ struct AdminHotlinesController: RouteCollection {
 
         /// Copies a valid form onto the entry, or names every problem.
         func apply(to hotline: Hotline, cities: [String: City]) throws {
-            var errors: [String: String] = [:]
-            func text(_ value: String?, _ field: String, max: Int) -> String {
-                guard let value = TextRules.trimmed(value) else {
-                    errors[field] = "error_required"
-                    return ""
-                }
-                if value.count > max || !TextRules.isClean(value) { errors[field] = "error_text_too_long" }
-                return value
-            }
-            let slug = text(self.slug, "slug", max: 60)
-            if !slug.isEmpty && slug.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) == nil {
-                errors["slug"] = "error_slug"
-            }
+            var form = FormChecker()
+            let slug = form.slug(self.slug)
             let category = HotlineCategory(rawValue: self.category ?? "")
-            if category == nil { errors["category"] = "error_choice" }
-            let names = (
-                text(nameKk, "nameKk", max: 200), text(nameRu, "nameRu", max: 200), text(nameEn, "nameEn", max: 200)
-            )
-            let abouts = (
-                text(aboutKk, "aboutKk", max: 2000), text(aboutRu, "aboutRu", max: 2000),
-                text(aboutEn, "aboutEn", max: 2000)
-            )
-            let hours = (
-                text(hoursKk, "hoursKk", max: 200), text(hoursRu, "hoursRu", max: 200),
-                text(hoursEn, "hoursEn", max: 200)
-            )
+            if category == nil { form.fail("category", "error_choice") }
+            let names = form.texts(nameKk, nameRu, nameEn, "name", max: 200)
+            let abouts = form.texts(aboutKk, aboutRu, aboutEn, "about", max: 2000)
+            let hours = form.texts(hoursKk, hoursRu, hoursEn, "hours", max: 200)
             let phones = (self.phones ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
             if phones.contains(where: { $0.range(of: #"^\+?[0-9]{3,15}$"#, options: .regularExpression) == nil }) {
-                errors["phones"] = "error_phones"
+                form.fail("phones", "error_phones")
             }
             let city = TextRules.trimmed(self.city)
-            if let city, cities[city] == nil { errors["city"] = "error_choice" }
+            if let city, cities[city] == nil { form.fail("city", "error_choice") }
             let languages = (self.languages ?? []).filter { !$0.isEmpty }
-            if languages.contains(where: { Language(rawValue: $0) == nil }) { errors["languages"] = "error_choice" }
-            let source = text(self.source, "source", max: 500)
+            if languages.contains(where: { Language(rawValue: $0) == nil }) { form.fail("languages", "error_choice") }
+            let source = form.text(self.source, "source", max: 500)
             let lastVerified = TextRules.trimmed(self.lastVerified)
             if let lastVerified, !KazakhstanTime.isValidDay(lastVerified) {
-                errors["lastVerified"] = "error_date_format"
+                form.fail("lastVerified", "error_date_format")
             }
             let verified = self.verified == "yes"
             // An entry reaches the public only with the date someone last checked it.
-            if verified && lastVerified == nil { errors["lastVerified"] = "error_verified_needs_date" }
-            let order = Int(TextRules.trimmed(sortOrder) ?? "0")
-            if order == nil { errors["sortOrder"] = "error_wrong_type" }
-            guard errors.isEmpty, let category, let order else { throw AppError.validation(errors) }
+            if verified && lastVerified == nil { form.fail("lastVerified", "error_verified_needs_date") }
+            let order = form.order(sortOrder)
+            try form.check()
+            guard let category else { return }
 
             hotline.slug = slug
             hotline.category = category.rawValue
@@ -219,28 +200,14 @@ struct AdminHotlinesController: RouteCollection {
 
     private func save(_ req: Request, hotline: Hotline, action: String) async throws -> Response {
         let form = (try? req.content.decode(HotlineForm.self)) ?? HotlineForm()
-        let account = try req.requireAccount()
+        let cities = try await cityIndex(req.db)
         do {
-            try form.apply(to: hotline, cities: try await cityIndex(req.db))
-            if let other = try await Hotline.query(on: req.db).filter(\.$slug == hotline.slug).first(),
-                other.id != hotline.id
-            {
-                throw AppError.validation(["slug": "error_slug_taken"])
-            }
-            let isNew = hotline.id == nil
-            try await req.db.transaction { transaction in
-                try await hotline.save(on: transaction)
-                try await AuditEntry(
-                    account: account, action: isNew ? "hotline_create" : "hotline_update", reportID: nil,
-                    detail:
-                        "\(hotline.slug): verified \(hotline.verified), hidden \(hotline.hidden), order \(hotline.sortOrder)"
-                ).create(on: transaction)
-            }
+            try await AdminContentSaving.save(
+                hotline, apply: { try form.apply(to: $0, cities: cities) }, auditAction: "hotline",
+                detail: { "\($0.slug): verified \($0.verified), hidden \($0.hidden), order \($0.sortOrder)" }, req: req)
             return req.redirect(to: "/admin/hotlines")
         } catch let error as AppError where error.status == .badRequest {
-            let messages = error.fields.sorted { $0.key < $1.key }.map {
-                req.text("admin_hotline_field_" + $0.key) + ": " + req.text($0.value)
-            }
+            let messages = AdminContentSaving.messages(error, fieldPrefix: "admin_hotline_field_", req: req)
             return try await renderForm(req, action: action, values: form, errors: messages, status: .badRequest)
         }
     }
