@@ -5,7 +5,8 @@ let package = Package(
     name: "dauys",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "dauys", targets: ["App"])
+        .executable(name: "dauys", targets: ["App"]),
+        .library(name: "TelegramKit", targets: ["TelegramKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.0"),
@@ -14,8 +15,15 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/leaf.git", from: "4.5.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
+        // The Telegram Bot API client: Codable models and one typed call, without Vapor.
+        .target(
+            name: "TelegramKit",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "App",
             dependencies: [
@@ -25,13 +33,21 @@ let package = Package(
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "Leaf", package: "leaf"),
                 .product(name: "SQLKit", package: "sql-kit"),
+                .target(name: "TelegramKit"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TelegramKitTests",
+            dependencies: [.target(name: "TelegramKit")],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AppTests",
             dependencies: [
                 .target(name: "App"),
+                .target(name: "TelegramKit"),
                 .product(name: "VaporTesting", package: "vapor"),
             ],
             swiftSettings: swiftSettings
