@@ -40,11 +40,6 @@ struct AppConfig: Sendable {
     /// Cookies get `Secure` whenever the site is served over HTTPS.
     var usesHTTPS: Bool { publicURL?.scheme == "https" }
 
-    static let settingNames = [
-        "DAUYS_DATA_DIR", "DATABASE_URL", "DAUYS_PUBLIC_URL", "DAUYS_TILE_URL", "DAUYS_TILE_CACHE_MB", "DAUYS_EXIT_URL",
-        "DAUYS_SECRET", "DAUYS_RATE_LIMITS", "DAUYS_TRUSTED_PROXIES", "LOG_LEVEL",
-    ]
-
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
         func value(_ name: String) -> String? {
             guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }

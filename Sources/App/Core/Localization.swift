@@ -13,6 +13,15 @@ enum Language: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// The one of three texts written in this language.
+    func pick<T>(kk: T, ru: T, en: T) -> T {
+        switch self {
+        case .kk: kk
+        case .ru: ru
+        case .en: en
+        }
+    }
+
     /// Picks the first supported language from an `Accept-Language` header.
     static func preferred(acceptLanguage: String?) -> Language? {
         guard let acceptLanguage else { return nil }
@@ -34,6 +43,13 @@ enum Language: String, CaseIterable, Codable, Sendable {
         }
         return nil
     }
+}
+
+/// A text in the three languages, as the reference content files hold it.
+struct LocalizedText: Codable, Sendable {
+    var kk: String
+    var ru: String
+    var en: String
 }
 
 /// All interface strings, loaded once from `Resources/Locales/<lang>.json`.

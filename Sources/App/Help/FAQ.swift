@@ -24,10 +24,10 @@ final class FAQEntry: Model, @unchecked Sendable {
     init() {}
 
     func question(_ language: Language) -> String {
-        [Language.kk: questionKk, .ru: questionRu, .en: questionEn][language] ?? questionEn
+        language.pick(kk: questionKk, ru: questionRu, en: questionEn)
     }
     func answer(_ language: Language) -> String {
-        [Language.kk: answerKk, .ru: answerRu, .en: answerEn][language] ?? answerEn
+        language.pick(kk: answerKk, ru: answerRu, en: answerEn)
     }
 }
 
@@ -58,16 +58,11 @@ enum FAQLibrary {
     static let groups = ["definitions", "law", "platform"]
 
     struct SeedFile: Decodable {
-        struct Texts: Decodable {
-            var kk: String
-            var ru: String
-            var en: String
-        }
         struct Entry: Decodable {
             var slug: String
             var group: String
-            var question: Texts
-            var answer: Texts
+            var question: LocalizedText
+            var answer: LocalizedText
         }
         var entries: [Entry]
     }

@@ -27,12 +27,12 @@ final class Guide: Model, @unchecked Sendable {
     init() {}
 
     func title(_ language: Language) -> String {
-        [Language.kk: titleKk, .ru: titleRu, .en: titleEn][language] ?? titleEn
+        language.pick(kk: titleKk, ru: titleRu, en: titleEn)
     }
     func summary(_ language: Language) -> String {
-        [Language.kk: summaryKk, .ru: summaryRu, .en: summaryEn][language] ?? summaryEn
+        language.pick(kk: summaryKk, ru: summaryRu, en: summaryEn)
     }
-    func body(_ language: Language) -> String { [Language.kk: bodyKk, .ru: bodyRu, .en: bodyEn][language] ?? bodyEn }
+    func body(_ language: Language) -> String { language.pick(kk: bodyKk, ru: bodyRu, en: bodyEn) }
 }
 
 struct CreateGuide: AsyncMigration {
@@ -65,17 +65,12 @@ struct CreateGuide: AsyncMigration {
 
 enum GuideLibrary {
     struct SeedFile: Decodable {
-        struct Texts: Decodable {
-            var kk: String
-            var ru: String
-            var en: String
-        }
         struct Entry: Decodable {
             var slug: String
             var group: String
-            var title: Texts
-            var summary: Texts
-            var body: Texts
+            var title: LocalizedText
+            var summary: LocalizedText
+            var body: LocalizedText
             var source: String
             var lastVerified: String
         }

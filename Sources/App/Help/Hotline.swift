@@ -48,12 +48,12 @@ final class Hotline: Model, @unchecked Sendable {
         set { languagesList = newValue.joined(separator: ",") }
     }
 
-    func name(_ language: Language) -> String { [Language.kk: nameKk, .ru: nameRu, .en: nameEn][language] ?? nameEn }
+    func name(_ language: Language) -> String { language.pick(kk: nameKk, ru: nameRu, en: nameEn) }
     func about(_ language: Language) -> String {
-        [Language.kk: aboutKk, .ru: aboutRu, .en: aboutEn][language] ?? aboutEn
+        language.pick(kk: aboutKk, ru: aboutRu, en: aboutEn)
     }
     func hours(_ language: Language) -> String {
-        [Language.kk: hoursKk, .ru: hoursRu, .en: hoursEn][language] ?? hoursEn
+        language.pick(kk: hoursKk, ru: hoursRu, en: hoursEn)
     }
 
     /// What the public may see.
@@ -94,20 +94,15 @@ struct CreateHotline: AsyncMigration {
 
 /// The reference file `Resources/Content/hotlines.json`.
 struct HotlineSeedFile: Decodable {
-    struct Texts: Decodable {
-        var kk: String
-        var ru: String
-        var en: String
-    }
     struct Entry: Decodable {
         var slug: String
         var category: HotlineCategory
         var phones: [String]
         var city: String?
         var languages: [String]
-        var name: Texts
-        var about: Texts
-        var hours: Texts
+        var name: LocalizedText
+        var about: LocalizedText
+        var hours: LocalizedText
         var source: String
         var lastVerified: String?
         var verified: Bool

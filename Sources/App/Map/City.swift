@@ -25,13 +25,7 @@ final class City: Model, @unchecked Sendable {
         sortOrder = order
     }
 
-    func name(_ language: Language) -> String {
-        switch language {
-        case .kk: nameKk
-        case .ru: nameRu
-        case .en: nameEn
-        }
-    }
+    func name(_ language: Language) -> String { language.pick(kk: nameKk, ru: nameRu, en: nameEn) }
 }
 
 struct CreateCity: AsyncMigration {

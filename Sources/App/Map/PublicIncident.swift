@@ -42,7 +42,7 @@ struct PublicIncident: Content, Equatable {
 }
 
 /// The public map's filters, shared by the API, the map page and (later) statistics.
-struct IncidentFilters: Sendable, Equatable {
+struct IncidentFilters: Sendable {
     var bbox: (minLon: Double, minLat: Double, maxLon: Double, maxLat: Double)?
     var from: String?
     var to: String?
@@ -55,14 +55,6 @@ struct IncidentFilters: Sendable, Equatable {
     var perPage = 500
 
     static let maxPerPage = 1000
-
-    static func == (a: Self, b: Self) -> Bool {
-        a.bbox.map { [$0.minLon, $0.minLat, $0.maxLon, $0.maxLat] }
-            == b.bbox.map { [$0.minLon, $0.minLat, $0.maxLon, $0.maxLat] }
-            && a.from == b.from && a.to == b.to && a.kinds == b.kinds && a.placeTypes == b.placeTypes
-            && a.perpetrator == b.perpetrator && a.prevented == b.prevented && a.city == b.city && a.page == b.page
-            && a.perPage == b.perPage
-    }
 
     /// Parses query parameters; any malformed one is an error naming it.
     static func parse(_ query: [String: String], knownCities: Set<String>) throws -> IncidentFilters {
