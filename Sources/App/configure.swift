@@ -35,6 +35,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreateHotline())
     app.migrations.add(CreateGuide())
     app.migrations.add(CreateFAQEntry())
+    app.migrations.add(CreateBotTables())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)
@@ -54,8 +55,13 @@ func configure(_ app: Application, config: AppConfig) async throws {
         directory: config.dataDirectory + "/tiles", maxBytes: config.tileCacheBytes, upstream: config.tileURL,
         userAgent: "Dauys-tile-proxy/1.0\(contact)")
 
-    // Outbound requests (tiles now, the Telegram Bot API later) must not hang a visitor's request.
+    // Outbound requests for tiles must not hang a visitor's request.
     app.http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
+
+    // The Telegram bot, when a token is set; its Bot API calls use their own longer timeout.
+    if let telegram = config.telegram {
+        app.telegramBot = TelegramBot(app: app, settings: telegram)
+    }
 
     app.rateLimiter = RateLimiter()
     if !config.rateLimits.enabled { app.logger.warning("Abuse limits are off (DAUYS_RATE_LIMITS=off).") }
@@ -89,6 +95,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(MigrateNowCommand(), as: "migrate")
     app.asyncCommands.use(AdminCommand(), as: "admin")
     app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
+    app.asyncCommands.use(TelegramCommand(), as: "telegram")
 
     try routes(app)
 }

@@ -26,7 +26,8 @@ func routes(_ app: Application) throws {
     try app.grouped(app.sessions.middleware).register(collection: AdminFAQController())
     try api.grouped("admin").grouped(BearerAccountMiddleware()).register(collection: AdminAPIController())
 
-    // MARK: Telegram — the webhook arrives with the bot (a later issue).
+    // MARK: Telegram bot webhook (long polling needs no route: `dauys telegram poll`)
+    try app.register(collection: TelegramWebhookController())
 }
 
 /// 200 when the database answers, 503 otherwise.

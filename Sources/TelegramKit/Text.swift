@@ -18,8 +18,9 @@ public enum TelegramText {
     }
 
     /// Splits a long text into messages of at most `limit` UTF-16 units, preferring to break
-    /// between paragraphs, then lines, then words, and never inside a character.
-    public static func split(_ text: String, limit: Int = maxMessageLength) -> [String] {
+    /// between paragraphs, then lines, then words, and never inside a character. With `html`,
+    /// a cut never falls inside an entity such as `&amp;` or a tag.
+    public static func split(_ text: String, limit: Int = maxMessageLength, html: Bool = false) -> [String] {
         precondition(limit > 1)
         var parts: [String] = []
         var rest = Substring(text)
@@ -42,12 +43,26 @@ public enum TelegramText {
                     break
                 }
             }
+            if html, cut == end { cut = outsideMarkup(rest[rest.startIndex..<cut]) }
             let part = rest[rest.startIndex..<cut].trimmingTrailingWhitespace()
             if !part.isEmpty { parts.append(part) }
             rest = rest[cut...].drop { $0 == " " || $0 == "\n" }
         }
         if !rest.isEmpty { parts.append(String(rest)) }
         return parts
+    }
+
+    /// Moves a hard cut back before an `&…;` entity or a `<…>` tag that it would break.
+    private static func outsideMarkup(_ window: Substring) -> Substring.Index {
+        var cut = window.endIndex
+        for (open, close) in [("&", ";"), ("<", ">")] {
+            if let opening = window.lastIndex(of: Character(open)), opening > window.startIndex,
+                window[opening...].firstIndex(of: Character(close)) == nil, opening < cut
+            {
+                cut = opening
+            }
+        }
+        return cut
     }
 
     /// `callback_data` must be 1–64 bytes of UTF-8.

@@ -94,12 +94,14 @@ import VaporTesting
             }
             _ = try await AccountService.setupTokenIfNeeded(on: app.db)
             let summary = try await Retention.run(on: app.db, now: now.addingTimeInterval(25 * 3600))
-            #expect(summary == .init(contactsDeleted: 1, setupLinksDeleted: 1))
+            #expect(summary == .init(contactsDeleted: 1, setupLinksDeleted: 1, botConversationsDeleted: 0))
             #expect(try await app.report(receipt: old).contactSealed == nil)
             #expect(try await app.report(receipt: recent).contactSealed != nil)
             #expect(try await app.report(receipt: open).contactSealed != nil)
             // Running again changes nothing.
-            #expect(try await Retention.run(on: app.db, now: now) == .init(contactsDeleted: 0, setupLinksDeleted: 0))
+            #expect(
+                try await Retention.run(on: app.db, now: now)
+                    == .init(contactsDeleted: 0, setupLinksDeleted: 0, botConversationsDeleted: 0))
         }
     }
 

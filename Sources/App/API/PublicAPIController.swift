@@ -21,6 +21,7 @@ struct PublicAPIController: RouteCollection {
         let cities = try await cityIndex(req.db)
         let valid = try input.validate(cities: cities, fallbackLanguage: req.language).get()
         let receipt = try await ReportService.submit(valid, source: .web, app: req.application, on: req.db)
+        req.application.telegramBot?.reportArrived()
         let response = Response(status: .created)
         try response.content.encode(receipt, as: .json)
         return response

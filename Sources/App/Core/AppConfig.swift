@@ -1,4 +1,5 @@
 import NIOCore
+import TelegramKit
 import Vapor
 
 /// Every setting the server reads, parsed once at start-up.
@@ -36,6 +37,8 @@ struct AppConfig: Sendable {
     var trustedProxies: Set<String> = []
     /// A PostgreSQL schema to work in instead of `public`; tests use one schema per test.
     var postgresSearchPath: String? = nil
+    /// The Telegram bot, when `TELEGRAM_BOT_TOKEN` is set.
+    var telegram: TelegramSettings? = nil
 
     /// Cookies get `Secure` whenever the site is served over HTTPS.
     var usesHTTPS: Bool { publicURL?.scheme == "https" }
@@ -145,9 +148,70 @@ struct AppConfig: Sendable {
         return AppConfig(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, tileURL: tileURL,
             tileCacheBytes: tileCacheBytes, exitURL: exitURL, logLevel: logLevel, secretFromEnvironment: secret,
-            hashCost: 11, rateLimits: rateLimits, trustedProxies: trustedProxies)
+            hashCost: 11, rateLimits: rateLimits, trustedProxies: trustedProxies,
+            telegram: try TelegramSettings.fromEnvironment(value))
     }
 
+}
+
+/// The Telegram bot's settings (SPEC §7).
+struct TelegramSettings: Sendable, Equatable {
+    /// `123456789:AA…` from @BotFather. It is part of every Bot API URL, so it is never logged.
+    var token: String
+    /// The Bot API server: Telegram's, a local Bot API server, or a test stand-in.
+    var apiURL: String = "https://api.telegram.org"
+    /// Telegram sends it back in `X-Telegram-Bot-Api-Secret-Token`; without it the webhook
+    /// refuses every request and only `dauys telegram poll` works.
+    var webhookSecret: String?
+    /// A chat that gets a count-only notice when a report arrives.
+    var moderatorsChat: Int64?
+    /// Pacing and retries; tests shorten the waits.
+    var delivery = DeliveryPolicy()
+    /// Notices of new reports that arrive within this time are merged into one.
+    var alertDelay: Duration = .seconds(60)
+    /// Long-poll wait in seconds; the Bot API caps it at 50.
+    var pollTimeout = 50
+    /// The first wait after a failed poll; it doubles up to a minute.
+    var pollBackoff: Duration = .seconds(1)
+
+    static func fromEnvironment(_ value: (String) -> String?) throws -> TelegramSettings? {
+        guard let token = value("TELEGRAM_BOT_TOKEN") else {
+            for dependent in ["TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_MODERATORS_CHAT"] where value(dependent) != nil {
+                throw ConfigError(setting: "TELEGRAM_BOT_TOKEN", problem: "must be set when \(dependent) is set")
+            }
+            return nil
+        }
+        guard token.range(of: #"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$"#, options: .regularExpression) != nil else {
+            throw ConfigError(
+                setting: "TELEGRAM_BOT_TOKEN", problem: "must be the token from @BotFather, such as 123456789:AAE…")
+        }
+        var settings = TelegramSettings(token: token)
+        if let raw = value("TELEGRAM_API_URL") {
+            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+                url.query == nil
+            else {
+                throw ConfigError(
+                    setting: "TELEGRAM_API_URL", problem: "must be an http(s) address such as https://api.telegram.org")
+            }
+            settings.apiURL = raw
+        }
+        if let secret = value("TELEGRAM_WEBHOOK_SECRET") {
+            guard secret.range(of: #"^[A-Za-z0-9_-]{16,256}$"#, options: .regularExpression) != nil else {
+                throw ConfigError(
+                    setting: "TELEGRAM_WEBHOOK_SECRET",
+                    problem: "must be 16 to 256 characters from A–Z, a–z, 0–9, _ and - (openssl rand -hex 32)")
+            }
+            settings.webhookSecret = secret
+        }
+        if let chat = value("TELEGRAM_MODERATORS_CHAT") {
+            guard let id = Int64(chat), id != 0 else {
+                throw ConfigError(
+                    setting: "TELEGRAM_MODERATORS_CHAT", problem: "must be a numeric chat id such as -1001234567890")
+            }
+            settings.moderatorsChat = id
+        }
+        return settings
+    }
 }
 
 struct ConfigError: Error, CustomStringConvertible {

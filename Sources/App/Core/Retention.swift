@@ -2,7 +2,7 @@ import Fluent
 import Vapor
 
 /// Deletes what the platform promised not to keep (SPEC §2): a reporter's contact 90 days after
-/// the report was closed, and one-time links that have expired. Runs at start and then daily;
+/// the report was closed, and one-time links that have expired. Runs at start and then hourly;
 /// running it twice, or on several instances at once, does no harm.
 enum Retention {
     static let contactLifetime: TimeInterval = 90 * 24 * 3600
@@ -10,6 +10,7 @@ enum Retention {
     struct Summary: Equatable {
         var contactsDeleted: Int
         var setupLinksDeleted: Int
+        var botConversationsDeleted: Int
     }
 
     static func run(on database: any Database, now: Date = Date()) async throws -> Summary {
@@ -22,7 +23,8 @@ enum Retention {
         }
         let links = try await SetupToken.query(on: database).filter(\.$expiresAt < now).count()
         if links > 0 { try await SetupToken.query(on: database).filter(\.$expiresAt < now).delete() }
-        return Summary(contactsDeleted: contacts, setupLinksDeleted: links)
+        let conversations = try await BotConversation.deleteExpired(on: database, now: now)
+        return Summary(contactsDeleted: contacts, setupLinksDeleted: links, botConversationsDeleted: conversations)
     }
 
     /// Starts the daily run for a serving process; it stops when the application shuts down.
@@ -39,12 +41,14 @@ enum Retention {
                         metadata: [
                             "contactsDeleted": .stringConvertible(summary.contactsDeleted),
                             "setupLinksDeleted": .stringConvertible(summary.setupLinksDeleted),
+                            "botConversationsDeleted": .stringConvertible(summary.botConversationsDeleted),
                         ])
                 } catch {
                     logger.error(
                         "retention failed", metadata: ["errorType": .string(String(reflecting: type(of: error)))])
                 }
-                try? await Task.sleep(for: .seconds(24 * 3600))
+                // Hourly, so an idle bot conversation is gone soon after its 24 hours.
+                try? await Task.sleep(for: .seconds(3600))
             }
         }
         app.storage.set(TaskKey.self, to: task) { $0.cancel() }

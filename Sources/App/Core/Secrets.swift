@@ -11,6 +11,8 @@ struct Secrets: Sendable {
     let locationKey: SymmetricKey
     /// Encrypts reporters' contact details at rest.
     let contactKey: SymmetricKey
+    /// Turns a Telegram chat id into the key of its conversation, so the id is never stored.
+    let telegramChatKey: SymmetricKey
 
     init(master: SymmetricKey) {
         func derive(_ purpose: String) -> SymmetricKey {
@@ -20,6 +22,7 @@ struct Secrets: Sendable {
         receiptLookupKey = derive("receipt-lookup")
         locationKey = derive("location-displacement")
         contactKey = derive("contact-encryption")
+        telegramChatKey = derive("telegram-chat")
     }
 
     static let fileName = "secret.key"

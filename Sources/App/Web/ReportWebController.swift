@@ -175,6 +175,7 @@ struct ReportWebController: RouteCollection {
                 return try await renderForm(req, values: values, errors: formErrors, status: .badRequest)
             }
             let receipt = try await ReportService.submit(valid, source: .web, app: req.application, on: req.db)
+            req.application.telegramBot?.reportArrived()
             let situation = ActionPlan.Situation(valid)
             var kindGuides: [Choice] = []
             for kind in valid.kinds {

@@ -27,7 +27,8 @@ func withApp(
     await cleanUp(app, config: config)
 }
 
-private func cleanUp(_ app: Application, config: AppConfig) async {
+/// Shuts the application down and drops its PostgreSQL schema.
+func cleanUp(_ app: Application, config: AppConfig) async {
     if let schema = config.postgresSearchPath, let sql = app.db as? any SQLDatabase {
         try? await sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
     }

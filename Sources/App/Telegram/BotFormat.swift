@@ -1,0 +1,197 @@
+import Fluent
+import Foundation
+import TelegramKit
+
+/// The bot's longer messages, in Telegram's HTML. Every piece of text that comes from a person
+/// or the database is escaped; only the `<b>` tags written here are markup.
+enum BotFormat {
+    private static func esc(_ text: String) -> String { TelegramText.escapeHTML(text) }
+    private static func bold(_ text: String) -> String { "<b>" + esc(text) + "</b>" }
+
+    /// A day typed as `DD.MM.YYYY`, `DD/MM/YYYY`, `DD-MM-YYYY` or `YYYY-MM-DD`, as `YYYY-MM-DD`.
+    static func parseDay(_ typed: String) -> String? {
+        let text = typed.trimmingCharacters(in: .whitespacesAndNewlines)
+        if KazakhstanTime.isValidDay(text) { return text }
+        let parts = text.split(whereSeparator: { $0 == "." || $0 == "/" || $0 == "-" }).map(String.init)
+        guard parts.count == 3, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let day = Int(parts[0]), let month = Int(parts[1]), parts[2].count == 4
+        else { return nil }
+        let iso = String(format: "%@-%02d-%02d", parts[2], month, day)
+        return KazakhstanTime.isValidDay(iso) ? iso : nil
+    }
+
+    /// The city whose centre is nearest to a point (good enough at Kazakhstan's latitudes).
+    static func nearest(_ cities: [City], latitude: Double, longitude: Double) -> City? {
+        let scale = cos(latitude * .pi / 180)
+        return cities.min { a, b in
+            func distance(_ city: City) -> Double {
+                let dx = (city.longitude - longitude) * scale
+                let dy = city.latitude - latitude
+                return dx * dx + dy * dy
+            }
+            return distance(a) < distance(b)
+        }
+    }
+
+    /// The label of the question a step asks, as the summary and the edit menu show it.
+    static func label(for step: BotStep) -> String {
+        switch step {
+        case .location, .city: "field_location"
+        case .count: "field_perpetratorCount"
+        case .consent: "field_publishConsent"
+        case .date, .datePick: "field_date"
+        default: "field_" + step.rawValue
+        }
+    }
+
+    /// Every answer of a report in progress, for a last look before sending.
+    static func summary(
+        _ draft: ReportDraft, language: Language, translations: Translations, on database: any Database
+    ) async throws -> String {
+        func t(_ key: String) -> String { translations.text(key, language) }
+        func line(_ label: String, _ value: String?) -> String {
+            bold(t(label)) + ": " + (value.map(esc) ?? "<i>" + esc(t("bot_not_given")) + "</i>")
+        }
+        let cityName = try await draft.city.asyncMap { try await City.find($0, on: database)?.name(language) } ?? nil
+        var place = cityName ?? ""
+        if draft.latitude != nil { place += " — " + t("bot_point_on_map") }
+        var lines = [
+            bold(t("bot_summary_heading")), "",
+            line("field_role", draft.role.map { t("role_" + $0) }),
+            line("field_date", draft.date),
+            line("field_timeBand", draft.timeBand.map { t("band_" + $0) }),
+            line("field_location", place.isEmpty ? nil : place),
+        ]
+        if let landmark = draft.landmark { lines.append(line("field_landmark", landmark)) }
+        lines += [
+            line("field_placeType", draft.placeType.map { t("place_" + $0) }),
+            line(
+                "field_kinds", draft.kinds.isEmpty ? nil : draft.kinds.map { t("kind_" + $0) }.joined(separator: ", ")),
+            line("field_perpetrator", draft.perpetrator.map { t("perpetrator_" + $0) }),
+        ]
+        if let relation = draft.relation { lines.append(line("field_perpetratorRelation", t("relation_" + relation))) }
+        lines += [
+            line("field_perpetratorCount", draft.count.map { t("count_" + $0) }),
+            line("field_prevented", draft.prevented.map { t($0 ? "answer_prevented_yes" : "answer_prevented_no") }),
+        ]
+        if let by = draft.preventedBy { lines.append(line("field_preventedBy", t("prevented_by_" + by))) }
+        lines += [
+            line("field_description", draft.description),
+            line("field_ageBand", draft.ageBand.map { t("age_" + $0) }),
+            line("field_gender", draft.gender.map { t("gender_" + $0) }),
+            line("field_contact", draft.contact),
+            line("field_publishConsent", draft.consent.map { t($0 ? "bot_consent_yes" : "bot_consent_no") }),
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    /// The receipt code, shown once, with what happens next.
+    static func receipt(_ code: String, language: Language, translations: Translations) -> String {
+        func t(_ key: String) -> String { esc(translations.text(key, language)) }
+        return [
+            "<b>" + t("receipt_heading") + "</b>",
+            t("receipt_code_label") + ": <code>" + esc(code) + "</code>",
+            t("receipt_save_hint"),
+            t("receipt_next_moderation"),
+            t("bot_receipt_check"),
+            t("receipt_thanks"),
+        ].joined(separator: "\n\n")
+    }
+
+    /// The personal action plan: its steps, then whom to call in that city.
+    static func plan(
+        _ steps: [String], lines: [ActionPlan.Line], language: Language, translations: Translations
+    )
+        -> String
+    {
+        func t(_ key: String) -> String { esc(translations.text(key, language)) }
+        var text = ["<b>" + t("plan_heading") + "</b>"]
+        text += steps.enumerated().map { "\($0.offset + 1). " + t($0.element) }
+        text.append("<b>" + t("plan_lines_heading") + "</b>")
+        text += lines.map { line in
+            "• " + esc(line.name) + (line.hasPhones ? " — " + esc(line.phones.joined(separator: ", ")) : "")
+        }
+        return text.joined(separator: "\n\n")
+    }
+
+    /// Where to get help in a city: its own entries, or a word that there are none yet, then
+    /// the nationwide lines.
+    static func directory(
+        _ listing: HotlineDirectory.Listing, city: City, language: Language, translations: Translations
+    ) -> String {
+        func t(_ key: String) -> String { esc(translations.text(key, language)) }
+        func entry(_ hotline: Hotline) -> String {
+            var text = "• <b>" + esc(hotline.name(language)) + "</b>"
+            if !hotline.phones.isEmpty { text += " — " + esc(hotline.phones.joined(separator: ", ")) }
+            let about = hotline.about(language)
+            if !about.isEmpty { text += "\n" + esc(about) }
+            let hours = hotline.hours(language)
+            if !hours.isEmpty { text += "\n" + t("help_hours") + ": " + esc(hours) }
+            return text
+        }
+        var parts = [
+            "<b>" + t("help_heading") + " — " + esc(city.name(language)) + "</b>",
+            "<b>" + t("help_urgent_heading") + "</b>\n" + t("help_urgent_text"),
+        ]
+        if listing.local.isEmpty {
+            parts.append(
+                esc(
+                    translations.text("help_no_local", language).replacingOccurrences(
+                        of: "{city}", with: city.name(language))))
+        } else {
+            parts.append("<b>" + t("help_local_heading") + "</b>")
+            parts += listing.local.map(entry)
+        }
+        parts.append("<b>" + t("help_national_heading") + "</b>")
+        parts += listing.nationwide.map(entry)
+        return parts.joined(separator: "\n\n")
+    }
+
+    /// A guide's safe Markdown as Telegram HTML: headings and `**bold**` in bold, bullets as •.
+    static func guide(_ guide: Guide, language: Language) -> String {
+        var lines = ["<b>" + esc(guide.title(language)) + "</b>", "<i>" + esc(guide.summary(language)) + "</i>", ""]
+        for raw in guide.body(language).split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("## ") {
+                lines.append("")
+                lines.append("<b>" + inline(String(line.dropFirst(3))) + "</b>")
+            } else if line.hasPrefix("- ") {
+                lines.append("• " + inline(String(line.dropFirst(2))))
+            } else {
+                lines.append(inline(line))
+            }
+        }
+        return lines.joined(separator: "\n").replacingOccurrences(of: "\n\n\n", with: "\n\n")
+    }
+
+    /// Escapes, then turns each `**x**` into bold. An unpaired `**` stays as typed.
+    private static func inline(_ text: String) -> String {
+        let parts = esc(text).components(separatedBy: "**")
+        guard parts.count % 2 == 1 else { return esc(text) }
+        return parts.enumerated().map { $0.offset % 2 == 1 ? "<b>" + $0.element + "</b>" : $0.element }.joined()
+    }
+
+    /// What the reporter learns with the receipt code: the status and, if it was not
+    /// published, why. Never the moderators' notes or anything else.
+    static func status(_ report: Report, language: Language, translations: Translations) -> String {
+        func t(_ key: String) -> String { esc(translations.text(key, language)) }
+        let status = report.reportStatus.rawValue
+        var text = [
+            "<b>" + t("check_status_label") + "</b> " + t("status_" + status),
+            t("status_explain_" + status),
+        ]
+        if report.reportStatus == .rejected {
+            var reason = report.rejectionCode.map { t("rejection_" + $0) } ?? ""
+            if let note = report.rejectionReason, !note.isEmpty { reason += "\n" + esc(note) }
+            text.append("<b>" + t("check_reason_label") + "</b> " + reason)
+        }
+        return text.joined(separator: "\n\n")
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,290 @@
+import Fluent
+import NIOConcurrencyHelpers
+import TelegramKit
+import Vapor
+
+/// The running bot: receives updates from the webhook or the poller, handles each chat's
+/// updates one at a time and in order, each update once, and sends the answers.
+final class TelegramBot: Sendable {
+    let settings: TelegramSettings
+    let api: BotAPI
+    let alerts: ModeratorAlerts?
+    private let app: Application
+    private let queues = ChatQueues()
+    /// Update ids seen lately by this process: a quick first filter for redeliveries. The
+    /// database table of processed updates is the one that counts across restarts.
+    private let recent = NIOLockedValueBox<Set<Int64>>([])
+
+    init(app: Application, settings: TelegramSettings, client: (any TelegramClient)? = nil) {
+        self.app = app
+        self.settings = settings
+        api = BotAPI(
+            client: client ?? HTTPTelegramClient(baseURL: settings.apiURL, token: settings.token),
+            policy: settings.delivery)
+        alerts = settings.moderatorsChat.map { ModeratorAlerts(chat: $0, delay: settings.alertDelay) }
+    }
+
+    /// Takes an update and returns at once; the returned task finishes when it was handled.
+    @discardableResult
+    func receive(_ update: Update) -> Task<Void, Never>? {
+        let isNew = recent.withLockedValue { seen in
+            if seen.count > 10_000 { seen.removeAll() }
+            return seen.insert(update.updateId).inserted
+        }
+        guard isNew else { return nil }
+        let chat: Int64
+        switch update.kind {
+        case .message(let message): chat = message.chat.id
+        case .callbackQuery(let query): chat = query.message?.chat.id ?? query.from.id
+        case .myChatMember(let member): chat = member.chat.id
+        case .editedMessage, .unsupported:
+            // Acknowledged and left alone: edits are not answers, and live locations arrive as edits.
+            return nil
+        }
+        return queues.enqueue(chat) { [self] in await handle(update) }
+    }
+
+    /// A report arrived, from any channel: tell the moderators' chat, if there is one.
+    func reportArrived() {
+        alerts?.reportArrived(bot: self, database: app.db, logger: app.logger)
+    }
+
+    /// Waits until every received update has been handled (for tests and shutdown).
+    func idle() async { await queues.idle() }
+
+    // MARK: Handling one update
+
+    private func handle(_ update: Update) async {
+        switch update.kind {
+        case .message(let message):
+            guard message.chat.isPrivate else { return await answerGroup(message) }
+            await api.unblock(message.chat.id)
+            let input: BotInput
+            if let command = message.command {
+                input = .command(command)
+            } else if let location = message.venue?.location ?? message.location {
+                input = .location(
+                    latitude: location.latitude, longitude: location.longitude, place: message.venue?.title)
+            } else if let text = message.text {
+                input = .text(text)
+            } else {
+                input = .unreadable
+            }
+            await converse(update.updateId, chat: message.chat.id, input: input, language: message.from?.languageCode)
+        case .callbackQuery(let query):
+            guard let chat = query.message?.chat, chat.isPrivate, let data = query.data else {
+                return await answerCallback(query.id, notice: nil)
+            }
+            await converse(
+                update.updateId, chat: chat.id, input: .button(data, messageID: query.message?.messageId),
+                language: query.from.languageCode, callbackID: query.id)
+        case .myChatMember(let member):
+            guard member.chat.isPrivate else { return }
+            if member.isBlock {
+                // The person blocked the bot: nothing more is sent, and the conversation goes.
+                await api.markBlocked(member.chat.id)
+                let key = BotConversation.key(chat: member.chat.id, secrets: app.secrets)
+                do {
+                    try await BotConversation.query(on: app.db).filter(\.$chatKey == key).delete()
+                } catch {
+                    log("telegram conversation delete failed", error)
+                }
+            } else {
+                await api.unblock(member.chat.id)
+            }
+        case .editedMessage, .unsupported:
+            return
+        }
+    }
+
+    /// Runs the conversation for one update inside a transaction that also records the update
+    /// as processed, then sends the answers. A redelivered update finds its record and stops.
+    private func converse(
+        _ updateID: Int64, chat: Int64, input: BotInput, language code: String?, callbackID: String? = nil
+    ) async {
+        let fallback = code.flatMap { Language(rawValue: String($0.prefix(2)).lowercased()) } ?? .ru
+        let key = BotConversation.key(chat: chat, secrets: app.secrets)
+        let outcome: BotFlow.Outcome?
+        do {
+            outcome = try await app.db.transaction { [app] db -> BotFlow.Outcome? in
+                if try await ProcessedUpdate.find(updateID, on: db) != nil { return nil }
+                let now = Date()
+                try await ProcessedUpdate(updateID: updateID, at: now).create(on: db)
+                let row = try await BotConversation.query(on: db).filter(\.$chatKey == key).first()
+                var state = row.flatMap { try? JSONDecoder().decode(BotState.self, from: Data($0.state.utf8)) }
+                if state?.version != BotState.currentVersion { state = nil }
+                let expired = row.map { now.timeIntervalSince($0.updatedAt) > BotConversation.idleLifetime } ?? false
+                if expired { state = nil }
+                var outcome = try await BotFlow(app: app, db: db, chatKey: key).handle(
+                    input, state: state, fallback: state?.language ?? fallback)
+                if expired,
+                    let previous = row.flatMap({ try? JSONDecoder().decode(BotState.self, from: Data($0.state.utf8)) })
+                {
+                    outcome.replies.insert(.send(app.translations.text("bot_expired", previous.language), nil), at: 0)
+                }
+                if let next = outcome.state {
+                    let conversation = row ?? BotConversation()
+                    conversation.chatKey = key
+                    conversation.state = String(decoding: try JSONEncoder().encode(next), as: UTF8.self)
+                    conversation.updatedAt = now
+                    try await conversation.save(on: db)
+                } else if let row {
+                    try await row.delete(on: db)
+                }
+                return outcome
+            }
+        } catch {
+            // Another instance handled the same update at the same moment, or the database failed.
+            if (try? await ProcessedUpdate.find(updateID, on: app.db)) != nil { return }
+            log("telegram update failed", error)
+            if let callbackID { await answerCallback(callbackID, notice: nil) }
+            await deliver([.send(app.translations.text("error_internal", fallback), nil)], to: chat)
+            return
+        }
+        guard let outcome else { return }  // already handled
+        if let callbackID { await answerCallback(callbackID, notice: outcome.notice) }
+        await deliver(outcome.replies, to: chat)
+        if outcome.reportSubmitted { reportArrived() }
+    }
+
+    /// Bots never take reports in groups: one short answer to a command, nothing stored.
+    private func answerGroup(_ message: Message) async {
+        guard message.command != nil else { return }
+        let language = message.from?.languageCode.flatMap { Language(rawValue: String($0.prefix(2))) } ?? .ru
+        await deliver([.send(app.translations.text("bot_group", language), nil)], to: message.chat.id)
+    }
+
+    private func answerCallback(_ id: String, notice: String?) async {
+        do {
+            try await api.answerCallbackQuery(
+                AnswerCallbackQueryParameters(callbackQueryID: id, text: notice.map { String($0.prefix(200)) }))
+        } catch {
+            // A query older than a few minutes can no longer be answered; nothing is lost.
+            log("telegram answer failed", error)
+        }
+    }
+
+    func deliver(_ replies: [BotReply], to chat: Int64) async {
+        for reply in replies {
+            do {
+                switch reply {
+                case .send(let text, let markup):
+                    try await api.sendMessage(SendMessageParameters(chatID: chat, text: text, replyMarkup: markup))
+                case .dropButtons(let messageID):
+                    try await api.editMessageReplyMarkup(
+                        EditMessageReplyMarkupParameters(chatID: chat, messageID: messageID, replyMarkup: nil))
+                case .replaceButtons(let messageID, let markup):
+                    try await api.editMessageReplyMarkup(
+                        EditMessageReplyMarkupParameters(chatID: chat, messageID: messageID, replyMarkup: markup))
+                }
+            } catch let error as TelegramError where error.isBlocked {
+                return
+            } catch {
+                log("telegram send failed", error)
+                if case .send = reply { return }
+            }
+        }
+    }
+
+    /// Logs what failed without anything of the update: no ids, names or texts, and never the
+    /// token (which `TelegramError` does not carry).
+    private func log(_ message: Logger.Message, _ error: any Error) {
+        var metadata: Logger.Metadata = ["errorType": .string(String(reflecting: type(of: error)))]
+        if case .api(let code, let description, _, _) = error as? TelegramError {
+            metadata["code"] = .stringConvertible(code)
+            metadata["description"] = .string(String(description.prefix(120)))
+        }
+        app.logger.warning(message, metadata: metadata)
+    }
+}
+
+/// Per-chat queues: updates of one chat run one after another, different chats in parallel.
+final class ChatQueues: Sendable {
+    private struct Queues {
+        var counter = 0
+        var tails: [Int64: (id: Int, task: Task<Void, Never>)] = [:]
+    }
+    private let queues = NIOLockedValueBox(Queues())
+
+    func enqueue(_ chat: Int64, _ work: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        queues.withLockedValue { queues in
+            let previous = queues.tails[chat]?.task
+            queues.counter += 1
+            let id = queues.counter
+            let task = Task {
+                await previous?.value
+                await work()
+                self.finished(chat, id: id)
+            }
+            queues.tails[chat] = (id, task)
+            return task
+        }
+    }
+
+    private func finished(_ chat: Int64, id: Int) {
+        queues.withLockedValue { queues in
+            if queues.tails[chat]?.id == id { queues.tails[chat] = nil }
+        }
+    }
+
+    func idle() async {
+        while true {
+            let pending = queues.withLockedValue { $0.tails.values.map(\.task) }
+            if pending.isEmpty { return }
+            for task in pending { await task.value }
+        }
+    }
+}
+
+/// The moderators' chat learns that reports wait, never what they say: one count-only notice,
+/// merging reports that arrive close together.
+final class ModeratorAlerts: Sendable {
+    let chat: Int64
+    let delay: Duration
+    private let scheduled = NIOLockedValueBox(false)
+
+    init(chat: Int64, delay: Duration) {
+        self.chat = chat
+        self.delay = delay
+    }
+
+    func reportArrived(bot: TelegramBot, database: any Database, logger: Logger) {
+        let first = scheduled.withLockedValue { scheduled in
+            defer { scheduled = true }
+            return !scheduled
+        }
+        guard first else { return }
+        Task {
+            try? await Task.sleep(for: delay)
+            scheduled.withLockedValue { $0 = false }
+            do {
+                let waiting = try await Report.query(on: database)
+                    .filter(\.$status == ReportStatus.pending.rawValue).filter(\.$isDemo == false).count()
+                guard waiting > 0 else { return }
+                try await bot.api.sendMessage(SendMessageParameters(chatID: chat, text: Self.text(waiting: waiting)))
+            } catch {
+                logger.warning(
+                    "telegram moderators notice failed",
+                    metadata: ["errorType": .string(String(reflecting: type(of: error)))])
+            }
+        }
+    }
+
+    /// In the three languages, since the chat is shared: a number and nothing else.
+    static func text(waiting: Int) -> String {
+        "🔔 Dauys\n"
+            + "Тексеруді күтетін хабарламалар: \(waiting)\n"
+            + "Сообщений ждут проверки: \(waiting)\n"
+            + "Reports waiting for review: \(waiting)"
+    }
+}
+
+extension Application {
+    private struct TelegramBotKey: StorageKey { typealias Value = TelegramBot }
+
+    /// The bot, when `TELEGRAM_BOT_TOKEN` is set.
+    var telegramBot: TelegramBot? {
+        get { storage[TelegramBotKey.self] }
+        set { storage[TelegramBotKey.self] = newValue }
+    }
+}

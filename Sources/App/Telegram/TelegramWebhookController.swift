@@ -1,0 +1,49 @@
+import Foundation
+import TelegramKit
+import Vapor
+
+/// `POST /telegram/webhook`: Telegram delivers updates here when a webhook is set.
+///
+/// The secret-token header is compared in constant time; a missing one gets 401, a wrong one
+/// 403, and nothing is stored or handled. A good update is handed to the bot and answered
+/// with 200 at once: Telegram resends updates whose answer is slow.
+struct TelegramWebhookController: RouteCollection {
+    static let secretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.post("telegram", "webhook", use: receive)
+    }
+
+    @Sendable func receive(req: Request) async throws -> Response {
+        guard let bot = req.application.telegramBot else { throw AppError.notFound }
+        // Without a configured secret anyone could post updates: the webhook stays closed.
+        guard let expected = bot.settings.webhookSecret else { throw AppError.forbidden }
+        guard let given = req.headers.first(name: Self.secretHeader) else { throw AppError.unauthorized }
+        guard Self.constantTimeEquals(given, expected) else { throw AppError.forbidden }
+
+        guard let body = req.body.data else {
+            throw AppError(status: .badRequest, code: "bad_request", messageKey: "error_bad_body")
+        }
+        let data = Data(body.readableBytesView)
+        if let update = try? JSONDecoder().decode(Update.self, from: data) {
+            bot.receive(update)
+        } else if (try? JSONDecoder().decode(PolledUpdate.self, from: data)) == nil {
+            throw AppError(status: .badRequest, code: "bad_request", messageKey: "error_bad_body")
+        }
+        // An update with an id but an unreadable payload is acknowledged, or Telegram would
+        // resend it for a day and hold back that chat's later updates.
+        return Response(status: .ok)
+    }
+
+    /// Compares every byte whatever the first difference, so the time taken says nothing
+    /// about how much of a guess was right.
+    static func constantTimeEquals(_ given: String, _ expected: String) -> Bool {
+        let a = Array(given.utf8)
+        let b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<b.count {
+            difference |= (index < a.count ? a[index] : 0) ^ b[index]
+        }
+        return difference == 0
+    }
+}
