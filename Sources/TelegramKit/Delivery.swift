@@ -51,9 +51,10 @@ actor Pacer {
         return start
     }
 
-    /// After a 429 nothing more goes to that chat until the wait is over.
+    /// After a 429 nothing more goes to that chat until the wait is over, not even a burst.
     func hold(chat: Int64?, for wait: Duration) {
-        let until = ContinuousClock.now + wait
+        let tolerance = policy.perChatInterval * (max(policy.perChatBurst, 1) - 1)
+        let until = ContinuousClock.now + wait + tolerance
         if let chat { nextPerChat[chat] = max(nextPerChat[chat] ?? until, until) }
     }
 
