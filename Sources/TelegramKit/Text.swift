@@ -3,7 +3,8 @@ public enum TelegramText {
     /// The longest message text, counted in UTF-16 code units to be safe.
     public static let maxMessageLength = 4096
 
-    /// Escapes user-written text for `parse_mode: HTML`: the only three characters that matter.
+    /// Escapes user-written text for `parse_mode: HTML`: `&`, `<` and `>` are what Telegram
+    /// requires; `"` is escaped too, so no text can ever close an attribute.
     public static func escapeHTML(_ text: String) -> String {
         var result = ""
         for character in text {
@@ -11,6 +12,7 @@ public enum TelegramText {
             case "&": result += "&amp;"
             case "<": result += "&lt;"
             case ">": result += "&gt;"
+            case "\"": result += "&quot;"
             default: result.append(character)
             }
         }

@@ -497,6 +497,29 @@ import VaporTesting
         }
     }
 
+    @Test func scriptsInAdminWrittenContentStayTextInTheBot() async throws {
+        try await withBot { app, api async throws in
+            let guide = try #require(try await GuideLibrary.find("stalking", on: app.db))
+            guide.titleRu = "Преследование " + AttackTests.script
+            guide.bodyRu = "## " + AttackTests.image + "\n- **" + AttackTests.script + "** и ещё\n1. шаг **без пары"
+            try await guide.save(on: app.db)
+            let hotline = try #require(try await HotlineDirectory.listing(city: nil, on: app.db).nationwide.first)
+            hotline.nameRu = AttackTests.image
+            try await hotline.save(on: app.db)
+
+            let chat = BotChat(app: app, api: api)
+            try await chat.say("/guides")
+            try await chat.tap("m:ru:guides:stalking")
+            try await chat.say("/hotlines")
+            try await chat.tap("m:ru:help:almaty")
+            let texts = chat.texts.joined(separator: "\n")
+            AttackTests.assertInert(texts, "the bot's messages")
+            #expect(texts.contains("<b>&lt;script&gt;window.__xss=1&lt;/script&gt;</b> и ещё"))
+            #expect(texts.contains("&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;"))
+            #expect(texts.contains("шаг **без пары"))
+        }
+    }
+
     @Test func moderatorsGetACountOnlyNoticeOfNewReports() async throws {
         try await withBot(moderatorsChat: -1_009_999_999_999) { app, api async throws in
             try await Self.reportEverything(BotChat(app: app, api: api))
