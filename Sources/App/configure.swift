@@ -60,7 +60,9 @@ func configure(_ app: Application, config: AppConfig) async throws {
 
     // The Telegram bot, when a token is set; its Bot API calls use their own longer timeout.
     if let telegram = config.telegram {
-        app.telegramBot = TelegramBot(app: app, settings: telegram)
+        let bot = TelegramBot(app: app, settings: telegram)
+        app.telegramBot = bot
+        app.lifecycle.use(bot)
     }
 
     app.rateLimiter = RateLimiter()

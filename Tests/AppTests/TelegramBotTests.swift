@@ -292,6 +292,15 @@ import VaporTesting
             let state = try #require(try await BotConversation.query(on: app.db).first())
             let saved = try JSONDecoder().decode(BotState.self, from: Data(state.state.utf8))
             #expect(saved.step == .contact && saved.draft.city == "astana" && saved.draft.landmark == "ТРЦ Керуен")
+            // A contact waits sealed, as in the report itself.
+            try await chat.say("+7 701 234 5678")
+            let withContact = try #require(try await BotConversation.query(on: app.db).first())
+            #expect(!withContact.state.contains("701"))
+            let draft = try JSONDecoder().decode(BotState.self, from: Data(withContact.state.utf8)).draft
+            #expect(
+                draft.contactSealed.flatMap { ContactSealing.open($0, key: app.secrets.contactKey) }
+                    == "+7 701 234 5678")
+            #expect(chat.lastText.contains(app.translations.text("bot_q_consent", .ru)))
 
             // A date in the future is refused.
             try await chat.say("/cancel")

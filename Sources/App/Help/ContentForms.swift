@@ -25,7 +25,8 @@ struct FormChecker {
 
     /// A short identifier used in URLs: small latin letters, digits and dashes.
     mutating func slug(_ value: String?) -> String {
-        let slug = text(value, "slug", max: 60)
+        // 40 at most: the Telegram bot puts guide slugs into 64-byte button data.
+        let slug = text(value, "slug", max: 40)
         if !slug.isEmpty && slug.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) == nil {
             errors["slug"] = "error_slug"
         }

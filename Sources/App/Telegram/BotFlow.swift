@@ -54,7 +54,9 @@ struct BotFlow {
         switch command {
         case "start":
             var replies: [BotReply] = []
-            if let state, state.step.isReport { replies.append(.send(text("bot_discarded", language), nil)) }
+            if let state, state.step.isReport {
+                replies.append(.send(text("bot_discarded", language), .removeKeyboard))
+            }
             replies.append(.send(text("bot_welcome", language), .inline(languagePicker(selected: language))))
             return Outcome(state: nil, replies: replies)
         case "cancel":
@@ -375,11 +377,11 @@ struct BotFlow {
             try await advance()
         case .contact:
             if value == "skip" {
-                state.draft.contact = nil
+                state.draft.contactSealed = nil
             } else {
                 guard let contact = TextRules.trimmed(typed), contact.count <= 200, TextRules.isContact(contact)
                 else { return try await retry("error_contact") }
-                state.draft.contact = contact
+                state.draft.contactSealed = try ContactSealing.seal(contact, key: app.secrets.contactKey)
             }
             try await advance()
         case .consent:
@@ -504,7 +506,8 @@ struct BotFlow {
         }
         let cities = try await allCities(on: db)
         let lookup = Dictionary(uniqueKeysWithValues: cities.compactMap { city in city.id.map { ($0, city) } })
-        switch state.draft.input(language: language).validate(cities: lookup, fallbackLanguage: language, today: today)
+        switch state.draft.input(language: language, contactKey: app.secrets.contactKey).validate(
+            cities: lookup, fallbackLanguage: language, today: today)
         {
         case .failure(let error):
             let problems = error.fields.sorted { $0.key < $1.key }.map { field, key in
@@ -617,7 +620,8 @@ struct BotFlow {
                 options([("yes", text("bot_consent_yes", language)), ("no", text("bot_consent_no", language))]))
         case .summary:
             let summary = try await BotFormat.summary(
-                state.draft, language: language, translations: app.translations, on: db)
+                state.draft, language: language, translations: app.translations, contactKey: app.secrets.contactKey,
+                on: db)
             return .send(
                 summary,
                 options([
@@ -721,7 +725,7 @@ struct BotFlow {
 
     private func guideList(_ language: Language) async throws -> BotReply {
         let guides = try await GuideLibrary.visible(on: db)
-        var rows = guides.map {
+        var rows = guides.filter { ButtonData.fits(language, "guides", $0.slug) }.map {
             [InlineKeyboardButton(text: $0.title(language), callbackData: ButtonData.menu(language, "guides", $0.slug))]
         }
         rows.append([menuButton("menu", "bot_main_menu", language)])
@@ -738,7 +742,7 @@ struct BotFlow {
         ]
         lines += result.notes.map { esc(text($0, language)) }
         var rows: [[InlineKeyboardButton]] = []
-        for slug in result.guides {
+        for slug in result.guides where ButtonData.fits(language, "guides", slug) {
             if let guide = try await GuideLibrary.find(slug, on: db) {
                 rows.append([
                     InlineKeyboardButton(

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import TelegramKit
+import Vapor
 
 /// The bot's longer messages, in Telegram's HTML. Every piece of text that comes from a person
 /// or the database is escaped; only the `<b>` tags written here are markup.
@@ -46,7 +47,8 @@ enum BotFormat {
 
     /// Every answer of a report in progress, for a last look before sending.
     static func summary(
-        _ draft: ReportDraft, language: Language, translations: Translations, on database: any Database
+        _ draft: ReportDraft, language: Language, translations: Translations, contactKey: SymmetricKey,
+        on database: any Database
     ) async throws -> String {
         func t(_ key: String) -> String { translations.text(key, language) }
         func line(_ label: String, _ value: String?) -> String {
@@ -79,7 +81,7 @@ enum BotFormat {
             line("field_description", draft.description),
             line("field_ageBand", draft.ageBand.map { t("age_" + $0) }),
             line("field_gender", draft.gender.map { t("gender_" + $0) }),
-            line("field_contact", draft.contact),
+            line("field_contact", draft.contactSealed.flatMap { ContactSealing.open($0, key: contactKey) }),
             line("field_publishConsent", draft.consent.map { t($0 ? "bot_consent_yes" : "bot_consent_no") }),
         ]
         return lines.joined(separator: "\n")

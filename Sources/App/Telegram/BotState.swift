@@ -1,5 +1,6 @@
 import Foundation
 import TelegramKit
+import Vapor
 
 /// The question a conversation is waiting on.
 enum BotStep: String, Codable, Sendable, CaseIterable {
@@ -43,11 +44,13 @@ struct ReportDraft: Codable, Sendable, Equatable {
     var description: String?
     var ageBand: String?
     var gender: String?
-    var contact: String?
+    /// Sealed with the contact key, as in the report itself; opened only to check and store it.
+    var contactSealed: String?
     var consent: Bool?
 
-    func input(language: Language) -> ReportInput {
-        ReportInput(
+    func input(language: Language, contactKey: SymmetricKey) -> ReportInput {
+        let contact = contactSealed.flatMap { ContactSealing.open($0, key: contactKey) }
+        return ReportInput(
             role: role, date: date, time: nil, timeBand: timeBand, latitude: latitude, longitude: longitude,
             city: city, landmark: landmark, placeType: placeType, kinds: kinds, perpetrator: perpetrator,
             perpetratorRelation: relation, perpetratorCount: count, prevented: prevented, preventedBy: preventedBy,
@@ -109,6 +112,11 @@ enum BotInput: Sendable, Equatable {
 enum ButtonData {
     static func menu(_ language: Language, _ action: String, _ argument: String? = nil) -> String {
         checked(["m", language.rawValue, action, argument].compactMap { $0 }.joined(separator: ":"))
+    }
+
+    /// Guide slugs come from administrators; a button is shown only when its data fits.
+    static func fits(_ language: Language, _ action: String, _ argument: String) -> Bool {
+        TelegramText.isValidCallbackData("m:\(language.rawValue):\(action):\(argument)")
     }
 
     static func answer(_ turn: Int, _ value: String) -> String {

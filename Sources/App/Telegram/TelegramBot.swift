@@ -198,6 +198,11 @@ final class TelegramBot: Sendable {
     }
 }
 
+extension TelegramBot: LifecycleHandler {
+    /// Updates already acknowledged are finished before the database closes.
+    func shutdownAsync(_ application: Application) async { await idle() }
+}
+
 /// Per-chat queues: updates of one chat run one after another, different chats in parallel.
 final class ChatQueues: Sendable {
     private struct Queues {
