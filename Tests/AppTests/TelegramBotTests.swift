@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import TelegramKit
 import Testing
 import Vapor
@@ -562,6 +563,31 @@ import VaporTesting
             #expect(try await ProcessedUpdate.query(on: app.db).count() > 0)
             _ = try await Retention.run(on: app.db, now: Date().addingTimeInterval(49 * 3600))
             #expect(try await ProcessedUpdate.query(on: app.db).count() == 0)
+        }
+    }
+
+    @Test func eachChatsUpdatesRunOneAtATimeInOrder() async {
+        let queues = ChatQueues()
+        let log = NIOLockedValueBox<[String]>([])
+        let running = NIOLockedValueBox<[Int64: Int]>([:])
+        let overlapped = NIOLockedValueBox(false)
+        for index in 0..<40 {
+            let chat = Int64(index % 2)
+            queues.enqueue(chat) {
+                running.withLockedValue { running in
+                    running[chat, default: 0] += 1
+                    if running[chat]! > 1 { overlapped.withLockedValue { $0 = true } }
+                }
+                try? await Task.sleep(for: .milliseconds(Int.random(in: 0...3)))
+                log.withLockedValue { $0.append("\(chat):\(index)") }
+                running.withLockedValue { $0[chat]! -= 1 }
+            }
+        }
+        await queues.idle()
+        #expect(!overlapped.withLockedValue { $0 })
+        for chat in 0..<2 {
+            let order = log.withLockedValue { $0 }.filter { $0.hasPrefix("\(chat):") }
+            #expect(order == stride(from: chat, to: 40, by: 2).map { "\(chat):\($0)" })
         }
     }
 

@@ -211,6 +211,7 @@ final class ChatQueues: Sendable {
     }
     private let queues = NIOLockedValueBox(Queues())
 
+    @discardableResult
     func enqueue(_ chat: Int64, _ work: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         queues.withLockedValue { queues in
             let previous = queues.tails[chat]?.task
