@@ -297,7 +297,7 @@ import VaporTesting
             try await chat.say("+7 701 234 5678")
             let withContact = try #require(try await BotConversation.query(on: app.db).first())
             #expect(!withContact.state.contains("701"))
-            let draft = try JSONDecoder().decode(BotState.self, from: Data(withContact.state.utf8)).draft
+            let draft = try JSONDecoder().decode(BotState.self, from: Data(withContact.state.utf8))
             #expect(
                 draft.contactSealed.flatMap { ContactSealing.open($0, key: app.secrets.contactKey) }
                     == "+7 701 234 5678")

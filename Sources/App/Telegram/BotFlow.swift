@@ -317,31 +317,33 @@ struct BotFlow {
             try await advance()
         case .kinds:
             if value == "done" {
-                guard !state.draft.kinds.isEmpty else {
+                guard state.draft.kinds?.isEmpty == false else {
                     outcome.notice = text("error_kinds_required", language)
                     return
                 }
                 return try await advance()
             }
             guard let kind = choice(HarassmentKind.self) else { return try await retry("error_choice") }
-            if let index = state.draft.kinds.firstIndex(of: kind.rawValue) {
-                state.draft.kinds.remove(at: index)
+            var kinds = state.draft.kinds ?? []
+            if let index = kinds.firstIndex(of: kind.rawValue) {
+                kinds.remove(at: index)
             } else {
-                state.draft.kinds.append(kind.rawValue)
+                kinds.append(kind.rawValue)
             }
+            state.draft.kinds = kinds
             if let messageID { outcome.replies.append(.replaceButtons(messageID: messageID, kindsKeyboard(state))) }
         case .perpetrator:
             guard let perpetrator = choice(Perpetrator.self) else { return try await retry("error_choice") }
             state.draft.perpetrator = perpetrator.rawValue
-            if perpetrator == .stranger { state.draft.relation = nil }
+            if perpetrator == .stranger { state.draft.perpetratorRelation = nil }
             try await advance()
         case .relation:
             guard let relation = choice(PerpetratorRelation.self) else { return try await retry("error_choice") }
-            state.draft.relation = relation.rawValue
+            state.draft.perpetratorRelation = relation.rawValue
             try await advance()
         case .count:
             guard let count = choice(PerpetratorCount.self) else { return try await retry("error_choice") }
-            state.draft.count = count.rawValue
+            state.draft.perpetratorCount = count.rawValue
             try await advance()
         case .prevented:
             guard value == "yes" || value == "no" else { return try await retry("error_choice") }
@@ -377,16 +379,16 @@ struct BotFlow {
             try await advance()
         case .contact:
             if value == "skip" {
-                state.draft.contactSealed = nil
+                state.contactSealed = nil
             } else {
                 guard let contact = TextRules.trimmed(typed), contact.count <= 200, TextRules.isContact(contact)
                 else { return try await retry("error_contact") }
-                state.draft.contactSealed = try ContactSealing.seal(contact, key: app.secrets.contactKey)
+                state.contactSealed = try ContactSealing.seal(contact, key: app.secrets.contactKey)
             }
             try await advance()
         case .consent:
             guard value == "yes" || value == "no" else { return try await retry("error_choice") }
-            state.draft.consent = value == "yes"
+            state.draft.publishConsent = value == "yes"
             try await advance(.summary)
         case .summary:
             switch value {
@@ -465,7 +467,7 @@ struct BotFlow {
     ]
 
     /// The question after `step` in a report.
-    private func nextStep(after step: BotStep, draft: ReportDraft) -> BotStep {
+    private func nextStep(after step: BotStep, draft: ReportInput) -> BotStep {
         switch step {
         case .role: .date
         case .date, .datePick: .timeBand
@@ -506,7 +508,10 @@ struct BotFlow {
         }
         let cities = try await allCities(on: db)
         let lookup = Dictionary(uniqueKeysWithValues: cities.compactMap { city in city.id.map { ($0, city) } })
-        switch state.draft.input(language: language, contactKey: app.secrets.contactKey).validate(
+        var input = state.draft
+        input.contact = state.contactSealed.flatMap { ContactSealing.open($0, key: app.secrets.contactKey) }
+        input.language = language.rawValue
+        switch input.validate(
             cities: lookup, fallbackLanguage: language, today: today)
         {
         case .failure(let error):
@@ -620,7 +625,8 @@ struct BotFlow {
                 options([("yes", text("bot_consent_yes", language)), ("no", text("bot_consent_no", language))]))
         case .summary:
             let summary = try await BotFormat.summary(
-                state.draft, language: language, translations: app.translations, contactKey: app.secrets.contactKey,
+                state.draft, contactSealed: state.contactSealed, language: language, translations: app.translations,
+                contactKey: app.secrets.contactKey,
                 on: db)
             return .send(
                 summary,
@@ -661,7 +667,7 @@ struct BotFlow {
 
     private func kindsKeyboard(_ state: BotState) -> InlineKeyboardMarkup {
         var rows = HarassmentKind.allCases.map { kind in
-            let ticked = state.draft.kinds.contains(kind.rawValue)
+            let ticked = state.draft.kinds?.contains(kind.rawValue) == true
             return [
                 InlineKeyboardButton(
                     text: (ticked ? "✅ " : "▫️ ") + text("kind_" + kind.rawValue, state.language),

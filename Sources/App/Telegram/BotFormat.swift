@@ -47,7 +47,8 @@ enum BotFormat {
 
     /// Every answer of a report in progress, for a last look before sending.
     static func summary(
-        _ draft: ReportDraft, language: Language, translations: Translations, contactKey: SymmetricKey,
+        _ draft: ReportInput, contactSealed: String?, language: Language, translations: Translations,
+        contactKey: SymmetricKey,
         on database: any Database
     ) async throws -> String {
         func t(_ key: String) -> String { translations.text(key, language) }
@@ -68,12 +69,15 @@ enum BotFormat {
         lines += [
             line("field_placeType", draft.placeType.map { t("place_" + $0) }),
             line(
-                "field_kinds", draft.kinds.isEmpty ? nil : draft.kinds.map { t("kind_" + $0) }.joined(separator: ", ")),
+                "field_kinds",
+                (draft.kinds ?? []).isEmpty ? nil : (draft.kinds ?? []).map { t("kind_" + $0) }.joined(separator: ", ")),
             line("field_perpetrator", draft.perpetrator.map { t("perpetrator_" + $0) }),
         ]
-        if let relation = draft.relation { lines.append(line("field_perpetratorRelation", t("relation_" + relation))) }
+        if let relation = draft.perpetratorRelation {
+            lines.append(line("field_perpetratorRelation", t("relation_" + relation)))
+        }
         lines += [
-            line("field_perpetratorCount", draft.count.map { t("count_" + $0) }),
+            line("field_perpetratorCount", draft.perpetratorCount.map { t("count_" + $0) }),
             line("field_prevented", draft.prevented.map { t($0 ? "answer_prevented_yes" : "answer_prevented_no") }),
         ]
         if let by = draft.preventedBy { lines.append(line("field_preventedBy", t("prevented_by_" + by))) }
@@ -81,8 +85,8 @@ enum BotFormat {
             line("field_description", draft.description),
             line("field_ageBand", draft.ageBand.map { t("age_" + $0) }),
             line("field_gender", draft.gender.map { t("gender_" + $0) }),
-            line("field_contact", draft.contactSealed.flatMap { ContactSealing.open($0, key: contactKey) }),
-            line("field_publishConsent", draft.consent.map { t($0 ? "bot_consent_yes" : "bot_consent_no") }),
+            line("field_contact", contactSealed.flatMap { ContactSealing.open($0, key: contactKey) }),
+            line("field_publishConsent", draft.publishConsent.map { t($0 ? "bot_consent_yes" : "bot_consent_no") }),
         ]
         return lines.joined(separator: "\n")
     }

@@ -25,40 +25,6 @@ enum BotStep: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// The answers of a report in progress, as the API's field values.
-struct ReportDraft: Codable, Sendable, Equatable {
-    var role: String?
-    var date: String?
-    var timeBand: String?
-    var latitude: Double?
-    var longitude: Double?
-    var city: String?
-    var landmark: String?
-    var placeType: String?
-    var kinds: [String] = []
-    var perpetrator: String?
-    var relation: String?
-    var count: String?
-    var prevented: Bool?
-    var preventedBy: String?
-    var description: String?
-    var ageBand: String?
-    var gender: String?
-    /// Sealed with the contact key, as in the report itself; opened only to check and store it.
-    var contactSealed: String?
-    var consent: Bool?
-
-    func input(language: Language, contactKey: SymmetricKey) -> ReportInput {
-        let contact = contactSealed.flatMap { ContactSealing.open($0, key: contactKey) }
-        return ReportInput(
-            role: role, date: date, time: nil, timeBand: timeBand, latitude: latitude, longitude: longitude,
-            city: city, landmark: landmark, placeType: placeType, kinds: kinds, perpetrator: perpetrator,
-            perpetratorRelation: relation, perpetratorCount: count, prevented: prevented, preventedBy: preventedBy,
-            description: description, ageBand: ageBand, gender: gender, contact: contact, publishConsent: consent,
-            language: language.rawValue)
-    }
-}
-
 /// Everything a conversation remembers between two messages. Stored as JSON in
 /// ``BotConversation``; `version` lets a later release read or discard older shapes.
 struct BotState: Codable, Sendable {
@@ -71,7 +37,11 @@ struct BotState: Codable, Sendable {
     var turn = 1
     /// Steps answered so far, for /back.
     var history: [BotStep] = []
-    var draft = ReportDraft()
+    /// The answers of a report in progress, in the API's own shape, so the website's
+    /// validation checks them. The contact waits in `contactSealed` instead.
+    var draft = ReportInput()
+    /// Sealed with the contact key, as in the report itself; opened only to show and store it.
+    var contactSealed: String?
     /// The answer being changed came from the summary: go back there after it.
     var editing = false
     var selfCheckIndex = 0
