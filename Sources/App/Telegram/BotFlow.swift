@@ -38,7 +38,7 @@ struct BotFlow {
         case .text, .location, .unreadable:
             guard var state else {
                 return Outcome(
-                    state: nil, replies: [.send(text("bot_not_understood", fallback), nil), menu(fallback)])
+                    state: nil, replies: [.send(esc(text("bot_not_understood", fallback)), nil), menu(fallback)])
             }
             var outcome = Outcome(state: state)
             try await answer(input, value: nil, state: &state, outcome: &outcome)
@@ -55,25 +55,26 @@ struct BotFlow {
         case "start":
             var replies: [BotReply] = []
             if let state, state.step.isReport {
-                replies.append(.send(text("bot_discarded", language), .removeKeyboard))
+                replies.append(.send(esc(text("bot_discarded", language)), .removeKeyboard))
             }
-            replies.append(.send(text("bot_welcome", language), .inline(languagePicker(selected: language))))
+            replies.append(.send(esc(text("bot_welcome", language)), .inline(languagePicker(selected: language))))
             return Outcome(state: nil, replies: replies)
         case "cancel":
             let key = state == nil ? "bot_nothing_to_cancel" : "bot_cancelled"
-            return Outcome(state: nil, replies: [.send(text(key, language), .removeKeyboard), menu(language)])
+            return Outcome(state: nil, replies: [.send(esc(text(key, language)), .removeKeyboard), menu(language)])
         case "help":
-            var replies: [BotReply] = [.send(text("bot_help", language), nil)]
+            var replies: [BotReply] = [.send(esc(text("bot_help", language)), nil)]
             if let state { replies.append(try await prompt(state)) } else { replies.append(menu(language)) }
             return Outcome(state: state, replies: replies)
         case "back":
             guard var state else {
                 return Outcome(
-                    state: nil, replies: [.send(text("bot_nothing_to_cancel", language), nil), menu(language)])
+                    state: nil, replies: [.send(esc(text("bot_nothing_to_cancel", language)), nil), menu(language)])
             }
             guard let previous = state.history.popLast() else {
                 return Outcome(
-                    state: state, replies: [.send(text("bot_no_earlier_step", language), nil), try await prompt(state)])
+                    state: state,
+                    replies: [.send(esc(text("bot_no_earlier_step", language)), nil), try await prompt(state)])
             }
             state.step = previous
             state.turn += 1
@@ -94,7 +95,7 @@ struct BotFlow {
         case "language": return try await menuAction("lang", argument: nil, state: state, language: language)
         case "menu": return try await menuAction("menu", argument: nil, state: state, language: language)
         default:
-            var replies: [BotReply] = [.send(text("bot_not_understood", language), nil)]
+            var replies: [BotReply] = [.send(esc(text("bot_not_understood", language)), nil)]
             if let state { replies.append(try await prompt(state)) } else { replies.append(menu(language)) }
             return Outcome(state: state, replies: replies)
         }
@@ -145,13 +146,13 @@ struct BotFlow {
             if let state, state.step.isReport {
                 return Outcome(
                     state: state,
-                    replies: [.send(text("bot_report_in_progress", state.language), nil), try await prompt(state)])
+                    replies: [.send(esc(text("bot_report_in_progress", state.language)), nil), try await prompt(state)])
             }
             let first: BotStep = action == "report" ? .role : action == "self" ? .selfCheck : .checkCode
             let fresh = BotState(language: language, step: first)
             let intro = action == "report" ? "bot_report_intro" : action == "self" ? "bot_selfcheck_intro" : nil
             var replies: [BotReply] = []
-            if let intro { replies.append(.send(text(intro, language), nil)) }
+            if let intro { replies.append(.send(esc(text(intro, language)), nil)) }
             replies.append(try await prompt(fresh))
             return Outcome(state: fresh, replies: replies)
         case "help":
@@ -192,7 +193,9 @@ struct BotFlow {
         case "lang":
             return Outcome(
                 state: state,
-                replies: [.send(text("bot_choose_language", language), .inline(languagePicker(selected: language)))])
+                replies: [
+                    .send(esc(text("bot_choose_language", language)), .inline(languagePicker(selected: language)))
+                ])
         default:  // "menu", and the language buttons, which are menu buttons in that language
             var kept = state
             kept?.language = language
@@ -397,7 +400,7 @@ struct BotFlow {
             case "cancel":
                 outcome.state = nil
                 if let messageID { outcome.replies.append(.dropButtons(messageID: messageID)) }
-                outcome.replies += [.send(text("bot_cancelled", language), nil), menu(language)]
+                outcome.replies += [.send(esc(text("bot_cancelled", language)), nil), menu(language)]
             default: try await retry("error_choice")
             }
         case .editMenu:

@@ -120,7 +120,9 @@ final class TelegramBot: Sendable {
                 if expired,
                     let previous = row.flatMap({ try? JSONDecoder().decode(BotState.self, from: Data($0.state.utf8)) })
                 {
-                    outcome.replies.insert(.send(app.translations.text("bot_expired", previous.language), nil), at: 0)
+                    outcome.replies.insert(
+                        .send(TelegramText.escapeHTML(app.translations.text("bot_expired", previous.language)), nil),
+                        at: 0)
                 }
                 if let next = outcome.state {
                     let conversation = row ?? BotConversation()
@@ -138,7 +140,8 @@ final class TelegramBot: Sendable {
             if (try? await ProcessedUpdate.find(updateID, on: app.db)) != nil { return }
             log("telegram update failed", error)
             if let callbackID { await answerCallback(callbackID, notice: nil) }
-            await deliver([.send(app.translations.text("error_internal", fallback), nil)], to: chat)
+            await deliver(
+                [.send(TelegramText.escapeHTML(app.translations.text("error_internal", fallback)), nil)], to: chat)
             return
         }
         guard let outcome else { return }  // already handled
@@ -151,7 +154,8 @@ final class TelegramBot: Sendable {
     private func answerGroup(_ message: Message) async {
         guard message.command != nil else { return }
         let language = message.from?.languageCode.flatMap { Language(rawValue: String($0.prefix(2))) } ?? .ru
-        await deliver([.send(app.translations.text("bot_group", language), nil)], to: message.chat.id)
+        await deliver(
+            [.send(TelegramText.escapeHTML(app.translations.text("bot_group", language)), nil)], to: message.chat.id)
     }
 
     private func answerCallback(_ id: String, notice: String?) async {
