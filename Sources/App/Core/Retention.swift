@@ -27,7 +27,7 @@ enum Retention {
         return Summary(contactsDeleted: contacts, setupLinksDeleted: links, botConversationsDeleted: conversations)
     }
 
-    /// Starts the daily run for a serving process; it stops when the application shuts down.
+    /// Starts the hourly run for a serving or polling process; it stops when the application shuts down.
     static func schedule(_ app: Application) {
         struct TaskKey: StorageKey { typealias Value = Task<Void, Never> }
         let logger = app.logger
