@@ -19,26 +19,26 @@ enum SafeMarkdown {
             list = nil
         }
 
-        for rawLine in source.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty {
+        for line in lines(source) {
+            switch line {
+            case .blank:
                 flushParagraph()
                 flushList()
-            } else if line.hasPrefix("## ") {
+            case .heading(let text):
                 flushParagraph()
                 flushList()
-                output.append("<h2>" + inline(String(line.dropFirst(3))) + "</h2>")
-            } else if let item = orderedItem(line) {
+                output.append("<h2>" + inline(text) + "</h2>")
+            case .ordered(_, let text):
                 flushParagraph()
                 if list?.tag != "ol" { flushList(); list = ("ol", []) }
-                list?.items.append(inline(item))
-            } else if line.hasPrefix("- ") {
+                list?.items.append(inline(text))
+            case .bullet(let text):
                 flushParagraph()
                 if list?.tag != "ul" { flushList(); list = ("ul", []) }
-                list?.items.append(inline(String(line.dropFirst(2))))
-            } else {
+                list?.items.append(inline(text))
+            case .text(let text):
                 flushList()
-                paragraph.append(inline(line))
+                paragraph.append(inline(text))
             }
         }
         flushParagraph()
@@ -46,20 +46,40 @@ enum SafeMarkdown {
         return output.joined(separator: "\n")
     }
 
-    /// `1. text` → `text`.
-    private static func orderedItem(_ line: String) -> String? {
-        guard let dot = line.firstIndex(of: "."), line[..<dot].allSatisfy(\.isNumber), !line[..<dot].isEmpty,
-            line[line.index(after: dot)...].hasPrefix(" ")
-        else { return nil }
-        return String(line[line.index(dot, offsetBy: 2)...])
+    /// One line of the source, as the subset reads it. The website and the Telegram bot both
+    /// render guides from these.
+    enum Line: Equatable {
+        case blank
+        case heading(String)
+        case ordered(number: String, text: String)
+        case bullet(String)
+        case text(String)
     }
 
-    /// Escapes the text, then turns `**x**` into bold.
-    private static func inline(_ text: String) -> String {
+    static func lines(_ source: String) -> [Line] {
+        source.split(separator: "\n", omittingEmptySubsequences: false).map { rawLine in
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { return .blank }
+            if line.hasPrefix("## ") { return .heading(String(line.dropFirst(3))) }
+            if let dot = line.firstIndex(of: "."), line[..<dot].allSatisfy(\.isNumber), !line[..<dot].isEmpty,
+                line[line.index(after: dot)...].hasPrefix(" ")
+            {
+                return .ordered(number: String(line[..<dot]), text: String(line[line.index(dot, offsetBy: 2)...]))
+            }
+            if line.hasPrefix("- ") { return .bullet(String(line.dropFirst(2))) }
+            return .text(line)
+        }
+    }
+
+    /// Escapes the text, then turns each paired `**x**` into bold; an unpaired `**` stays as typed.
+    static func inline(
+        _ text: String, escape: (String) -> String = SafeMarkdown.escape,
+        bold: (open: String, close: String) = ("<strong>", "</strong>")
+    ) -> String {
         let parts = escape(text).components(separatedBy: "**")
         return parts.enumerated().map { index, part in
             index % 2 == 1 && index < parts.count - 1
-                ? "<strong>\(part)</strong>" : (index % 2 == 1 ? "**" + part : part)
+                ? bold.open + part + bold.close : (index % 2 == 1 ? "**" + part : part)
         }.joined()
     }
 

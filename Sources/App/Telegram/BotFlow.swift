@@ -49,8 +49,17 @@ struct BotFlow {
 
     // MARK: Commands and buttons
 
+    /// Commands that do what a menu entry does: command → menu action.
+    static let menuCommands = [
+        "report": "report", "hotlines": "help", "help_lines": "help", "guides": "guides", "selfcheck": "self",
+        "check": "check", "about": "about", "language": "lang", "menu": "menu",
+    ]
+
     private func handleCommand(_ command: String, state: BotState?, fallback: Language) async throws -> Outcome {
         let language = state?.language ?? fallback
+        if let action = Self.menuCommands[command] {
+            return try await menuAction(action, argument: nil, state: state, language: language)
+        }
         switch command {
         case "start":
             var replies: [BotReply] = []
@@ -85,15 +94,6 @@ struct BotFlow {
             }
             if previous == .summary || previous == .editMenu { state.editing = false }
             return Outcome(state: state, replies: [try await prompt(state)])
-        case "report": return try await menuAction("report", argument: nil, state: state, language: language)
-        case "hotlines", "help_lines":
-            return try await menuAction("help", argument: nil, state: state, language: language)
-        case "guides": return try await menuAction("guides", argument: nil, state: state, language: language)
-        case "selfcheck": return try await menuAction("self", argument: nil, state: state, language: language)
-        case "check": return try await menuAction("check", argument: nil, state: state, language: language)
-        case "about": return try await menuAction("about", argument: nil, state: state, language: language)
-        case "language": return try await menuAction("lang", argument: nil, state: state, language: language)
-        case "menu": return try await menuAction("menu", argument: nil, state: state, language: language)
         default:
             var replies: [BotReply] = [.send(esc(text("bot_not_understood", language)), nil)]
             if let state { replies.append(try await prompt(state)) } else { replies.append(menu(language)) }

@@ -155,26 +155,20 @@ enum BotFormat {
 
     /// A guide's safe Markdown as Telegram HTML: headings and `**bold**` in bold, bullets as •.
     static func guide(_ guide: Guide, language: Language) -> String {
+        func inline(_ text: String) -> String {
+            SafeMarkdown.inline(text, escape: TelegramText.escapeHTML, bold: ("<b>", "</b>"))
+        }
         var lines = ["<b>" + esc(guide.title(language)) + "</b>", "<i>" + esc(guide.summary(language)) + "</i>", ""]
-        for raw in guide.body(language).split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("## ") {
-                lines.append("")
-                lines.append("<b>" + inline(String(line.dropFirst(3))) + "</b>")
-            } else if line.hasPrefix("- ") {
-                lines.append("• " + inline(String(line.dropFirst(2))))
-            } else {
-                lines.append(inline(line))
+        for line in SafeMarkdown.lines(guide.body(language)) {
+            switch line {
+            case .blank: lines.append("")
+            case .heading(let text): lines += ["", "<b>" + inline(text) + "</b>"]
+            case .ordered(let number, let text): lines.append(number + ". " + inline(text))
+            case .bullet(let text): lines.append("• " + inline(text))
+            case .text(let text): lines.append(inline(text))
             }
         }
         return lines.joined(separator: "\n").replacingOccurrences(of: "\n\n\n", with: "\n\n")
-    }
-
-    /// Escapes, then turns each `**x**` into bold. An unpaired `**` stays as typed.
-    private static func inline(_ text: String) -> String {
-        let parts = esc(text).components(separatedBy: "**")
-        guard parts.count % 2 == 1 else { return esc(text) }
-        return parts.enumerated().map { $0.offset % 2 == 1 ? "<b>" + $0.element + "</b>" : $0.element }.joined()
     }
 
     /// What the reporter learns with the receipt code: the status and, if it was not

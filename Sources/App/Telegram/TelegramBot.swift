@@ -111,17 +111,14 @@ final class TelegramBot: Sendable {
                 let now = Date()
                 try await ProcessedUpdate(updateID: updateID, at: now).create(on: db)
                 let row = try await BotConversation.query(on: db).filter(\.$chatKey == key).first()
-                var state = row.flatMap { try? JSONDecoder().decode(BotState.self, from: Data($0.state.utf8)) }
-                if state?.version != BotState.currentVersion { state = nil }
+                let stored = row.flatMap { try? JSONDecoder().decode(BotState.self, from: Data($0.state.utf8)) }
                 let expired = row.map { now.timeIntervalSince($0.updatedAt) > BotConversation.idleLifetime } ?? false
-                if expired { state = nil }
+                let state = expired || stored?.version != BotState.currentVersion ? nil : stored
                 var outcome = try await BotFlow(app: app, db: db, chatKey: key).handle(
                     input, state: state, fallback: state?.language ?? fallback)
-                if expired,
-                    let previous = row.flatMap({ try? JSONDecoder().decode(BotState.self, from: Data($0.state.utf8)) })
-                {
+                if expired, let stored {
                     outcome.replies.insert(
-                        .send(TelegramText.escapeHTML(app.translations.text("bot_expired", previous.language)), nil),
+                        .send(TelegramText.escapeHTML(app.translations.text("bot_expired", stored.language)), nil),
                         at: 0)
                 }
                 if let next = outcome.state {
@@ -190,15 +187,8 @@ final class TelegramBot: Sendable {
         }
     }
 
-    /// Logs what failed without anything of the update: no ids, names or texts, and never the
-    /// token (which `TelegramError` does not carry).
     private func log(_ message: Logger.Message, _ error: any Error) {
-        var metadata: Logger.Metadata = ["errorType": .string(String(reflecting: type(of: error)))]
-        if case .api(let code, let description, _, _) = error as? TelegramError {
-            metadata["code"] = .stringConvertible(code)
-            metadata["description"] = .string(String(description.prefix(120)))
-        }
-        app.logger.warning(message, metadata: metadata)
+        app.logger.telegramFailure(message, error)
     }
 }
 
@@ -273,9 +263,7 @@ final class ModeratorAlerts: Sendable {
                 guard waiting > 0 else { return }
                 try await bot.api.sendMessage(SendMessageParameters(chatID: chat, text: Self.text(waiting: waiting)))
             } catch {
-                logger.warning(
-                    "telegram moderators notice failed",
-                    metadata: ["errorType": .string(String(reflecting: type(of: error)))])
+                logger.telegramFailure("telegram moderators notice failed", error)
             }
         }
     }
@@ -286,6 +274,19 @@ final class ModeratorAlerts: Sendable {
             + "Тексеруді күтетін хабарламалар: \(waiting)\n"
             + "Сообщений ждут проверки: \(waiting)\n"
             + "Reports waiting for review: \(waiting)"
+    }
+}
+
+extension Logger {
+    /// Logs what failed without anything of the update: no ids, names or texts, and never the
+    /// token (which `TelegramError` does not carry).
+    func telegramFailure(_ message: Logger.Message, _ error: any Error, extra: Logger.Metadata = [:]) {
+        var metadata: Logger.Metadata = ["errorType": .string(String(reflecting: type(of: error)))]
+        if case .api(let code, let description, _, _) = error as? TelegramError {
+            metadata["code"] = .stringConvertible(code)
+            metadata["description"] = .string(String(description.prefix(120)))
+        }
+        warning(message, metadata: metadata.merging(extra) { $1 })
     }
 }
 

@@ -23,14 +23,11 @@ struct TelegramPoller {
             } catch {
                 if Task.isCancelled { break }
                 failures += 1
-                var metadata: Logger.Metadata = ["errorType": .string(String(reflecting: type(of: error)))]
-                if case .api(let code, _, _, _) = error as? TelegramError {
-                    metadata["code"] = .stringConvertible(code)
-                    if code == 409 {
-                        metadata["hint"] = "another poller or a webhook is active (deleteWebhook to poll)"
-                    }
+                var hint: Logger.Metadata = [:]
+                if case .api(409, _, _, _) = error as? TelegramError {
+                    hint["hint"] = "another poller or a webhook is active (deleteWebhook to poll)"
                 }
-                logger.warning("telegram poll failed", metadata: metadata)
+                logger.telegramFailure("telegram poll failed", error, extra: hint)
                 let wait = min(bot.settings.pollBackoff * (1 << min(failures - 1, 10)), .seconds(60))
                 do { try await Task.sleep(for: wait) } catch { break }
             }
