@@ -16,8 +16,10 @@ func configure(_ app: Application, config: AppConfig) async throws {
     // Database: the embedded SQLite file by default, PostgreSQL when DATABASE_URL is set.
     switch config.database {
     case .sqliteFile(let path):
-        try FileManager.default.createDirectory(
-            atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // SQLite gives its -wal and -shm files the database file's mode, so owner-only here
+        // keeps all three private whatever the umask.
+        try PrivateFiles.makeDirectory(config.dataDirectory)
+        try PrivateFiles.prepareDatabaseFile(path)
         app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory, sqlLogLevel: nil), as: .sqlite)
@@ -36,6 +38,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreateGuide())
     app.migrations.add(CreateFAQEntry())
     app.migrations.add(CreateBotTables())
+    app.migrations.add(ReviewStoredReportsForPrivacy(locationKey: app.secrets.locationKey))
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)
@@ -84,9 +87,11 @@ func configure(_ app: Application, config: AppConfig) async throws {
     // Middleware, outermost first. Vapor's defaults are replaced on purpose: its request logger
     // writes the full URL and its error middleware the user agent (SPEC rule 1).
     app.middleware = Middlewares()
+    app.requestCounts = RequestCounts()
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(config: config))
     app.middleware.use(AppErrorMiddleware())
+    app.middleware.use(SameOriginMiddleware(publicURL: config.publicURL))
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(LanguageCookieMiddleware())
     app.routes.defaultMaxBodySize = "256kb"
@@ -103,7 +108,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
 }
 
 /// SQLite durability (SPEC §5, rule 3): write-ahead log, full fsync on commit, foreign keys,
-/// and a busy timeout so concurrent writers wait instead of failing.
+/// a busy timeout so concurrent writers wait instead of failing, and deleted content overwritten.
 ///
 /// Fluent's SQLite driver keeps one long-lived connection per event loop and offers no hook for
 /// new connections, so the settings are applied to each loop's connection at start-up.
@@ -112,6 +117,8 @@ func configure(_ app: Application, config: AppConfig) async throws {
 enum SQLiteDurability {
     static let pragmas = [
         "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
+        // Deleted rows are overwritten with zeros, so a withdrawn text leaves the file (issue #10).
+        "PRAGMA secure_delete=ON",
     ]
 
     static func apply(to app: Application) async throws {

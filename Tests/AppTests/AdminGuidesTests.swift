@@ -6,15 +6,6 @@ import VaporTesting
 @testable import App
 
 @Suite struct AdminGuidesTests {
-    func signIn(_ app: Application, role: AccountRole) async throws -> (cookie: String, csrf: String) {
-        let (account, _) = try await app.makeModerator(role: role)
-        let login = try await app.send(
-            .POST, "/admin/login", form: [("email", account.email), ("password", "correct horse battery staple")])
-        let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
-        let page = try await app.send(.GET, "/admin", headers: ["Cookie": cookie])
-        return (cookie, String(try #require(page.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)))
-    }
-
     func fields(_ guide: Guide, _ changes: [String: String]) -> [(String, String)] {
         let form = AdminGuidesController.GuideForm(guide)
         var values: [String: String] = [
@@ -31,14 +22,14 @@ import VaporTesting
 
     @Test func moderatorsCannotEditGuides() async throws {
         try await withApp { app in
-            let session = try await signIn(app, role: .moderator)
+            let session = try await app.signIn(role: .moderator)
             #expect(try await app.send(.GET, "/admin/guides", headers: ["Cookie": session.cookie]).status == .forbidden)
         }
     }
 
     @Test func anAdministratorEditsAGuideInThreeLanguagesAndScriptsStayText() async throws {
         try await withApp { app in
-            let session = try await signIn(app, role: .admin)
+            let session = try await app.signIn(role: .admin)
             let guide = try #require(try await Guide.query(on: app.db).filter(\.$slug == "workplace").first())
             let id = try guide.requireID()
             let editPage = try await app.send(.GET, "/admin/guides/\(id)", headers: ["Cookie": session.cookie])

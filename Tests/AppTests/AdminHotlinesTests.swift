@@ -6,16 +6,6 @@ import VaporTesting
 @testable import App
 
 @Suite struct AdminHotlinesTests {
-    func signIn(_ app: Application, role: AccountRole) async throws -> (cookie: String, csrf: String) {
-        let (account, _) = try await app.makeModerator(role: role)
-        let login = try await app.send(
-            .POST, "/admin/login", form: [("email", account.email), ("password", "correct horse battery staple")])
-        let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
-        let page = try await app.send(.GET, "/admin", headers: ["Cookie": cookie])
-        let csrf = String(try #require(page.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1))
-        return (cookie, csrf)
-    }
-
     func form(_ changes: [String: String] = [:]) -> [(String, String)] {
         var fields = [
             "slug": "taraz-centre", "category": "crisis_centre", "nameKk": "Тараз орталығы", "nameRu": "Центр в Таразе",
@@ -34,7 +24,7 @@ import VaporTesting
 
     @Test func moderatorsCannotChangeTheDirectory() async throws {
         try await withApp { app in
-            let session = try await signIn(app, role: .moderator)
+            let session = try await app.signIn(role: .moderator)
             #expect(
                 try await app.send(.GET, "/admin/hotlines", headers: ["Cookie": session.cookie]).status == .forbidden)
             let post = try await app.send(
@@ -46,7 +36,7 @@ import VaporTesting
 
     @Test func anAdministratorAddsAVerifiedLocalEntryInThreeLanguages() async throws {
         try await withApp { app in
-            let session = try await signIn(app, role: .admin)
+            let session = try await app.signIn(role: .admin)
             let missing = try await app.send(
                 .POST, "/admin/hotlines", headers: ["Cookie": session.cookie],
                 form: form(["nameKk": "", "phones": "call us"]) + [("csrf", session.csrf)])
@@ -79,7 +69,7 @@ import VaporTesting
 
     @Test func verifyingAnUnconfirmedLineMakesItPublic() async throws {
         try await withApp { app in
-            let session = try await signIn(app, role: .admin)
+            let session = try await app.signIn(role: .admin)
             #expect(!(try await app.send(.GET, "/help").body.string.contains("tel:150")))
             let line = try #require(try await Hotline.query(on: app.db).filter(\.$slug == "children-youth-150").first())
             let edit = try await app.send(

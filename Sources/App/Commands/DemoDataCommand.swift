@@ -61,21 +61,13 @@ enum DemoData {
                         break
                     }
                 }
-                let report = makeReport(city: city, today: today, random: &random, hash: placeholderHash)
+                let (report, retold) = makeReport(city: city, today: today, random: &random, hash: placeholderHash)
                 report.id = UUID()
                 if published {
-                    report.status = ReportStatus.published.rawValue
-                    report.publicDescription = report.description
-                    report.publicPrecision = PublicPrecision.grid250.rawValue
-                    report.publishedAt = Date()
-                    if report.mayHavePin {
-                        let point = PublicLocation.make(
-                            reportID: try report.requireID(), latitude: report.latitude, longitude: report.longitude,
-                            precision: .grid250, cityCentre: .init(latitude: city.latitude, longitude: city.longitude),
-                            key: app.secrets.locationKey)
-                        report.publicLatitude = point.latitude
-                        report.publicLongitude = point.longitude
-                    }
+                    ModerationService.applyPublicVersion(
+                        to: report, text: retold, precision: .grid250,
+                        cityCentre: .init(latitude: city.latitude, longitude: city.longitude),
+                        key: app.secrets.locationKey, now: today)
                 }
                 reports.append(report)
             }
@@ -88,7 +80,8 @@ enum DemoData {
         return made
     }
 
-    static func makeReport(city: City, today: Date, random: inout SplitMix, hash: String) -> Report {
+    /// A synthetic report and the public text a moderator would write for it.
+    static func makeReport(city: City, today: Date, random: inout SplitMix, hash: String) -> (Report, String) {
         func pick<T>(_ items: [T]) -> T { items[Int(random.unit() * Double(items.count)) % items.count] }
         let report = Report()
         report.status = ReportStatus.pending.rawValue
@@ -133,7 +126,9 @@ enum DemoData {
         report.prevented = random.unit() < 0.35
         report.preventedBy = report.prevented ? pick(PreventedBy.allCases).rawValue : nil
         let language = pick([Language.ru, .ru, .kk, .en])
-        report.description = pick(descriptions[language] ?? []) + " " + pick(endings[language] ?? [])
+        let stories = stories[language] ?? []
+        let story = stories[Int(random.unit() * Double(stories.count)) % stories.count]
+        report.description = story.told + " " + pick(endings[language] ?? [])
         report.ageBand = random.unit() < 0.6 ? pick(AgeBand.allCases).rawValue : nil
         report.gender =
             random.unit() < 0.7 ? pick([Gender.woman, .woman, .woman, .man, .other, .unsaid]).rawValue : nil
@@ -143,30 +138,77 @@ enum DemoData {
         report.isDemo = true
         report.receiptLookup = "demo"
         report.receiptHash = hash
-        return report
+        report.createdAt = KazakhstanTime.toTheHour(today)
+        return (report, story.retold)
     }
 
-    static let descriptions: [Language: [String]] = [
+    /// What a reporter might write, and the moderator's retelling of it for the public map.
+    static let stories: [Language: [(told: String, retold: String)]] = [
         .ru: [
-            "Незнакомый мужчина шёл за мной от остановки и выкрикивал комментарии о моей внешности.",
-            "В автобусе человек несколько раз прижимался ко мне, хотя места было достаточно.",
-            "Руководитель на планёрке снова отпускал сальные шутки и намекал на «особое отношение».",
-            "Таксист всю дорогу задавал личные вопросы и предлагал «продолжить вечер».",
-            "Группа парней у торгового центра свистела и не давала пройти.",
-            "В мессенджере неизвестный присылает сообщения с угрозами и неприличными фото.",
-            "Коллега постоянно комментирует мою одежду и трогает за плечо.",
+            (
+                "Незнакомый мужчина шёл за мной от остановки и выкрикивал комментарии о моей внешности.",
+                "Незнакомец преследовал человека от остановки и отпускал замечания о внешности."
+            ),
+            (
+                "В автобусе человек несколько раз прижимался ко мне, хотя места было достаточно.",
+                "В автобусе мужчина несколько раз прижимался к пассажирке, хотя места было много."
+            ),
+            (
+                "Руководитель на планёрке снова отпускал сальные шутки и намекал на «особое отношение».",
+                "Руководитель на совещании шутил на сексуальные темы и намекал на «особое отношение»."
+            ),
+            (
+                "Таксист всю дорогу задавал личные вопросы и предлагал «продолжить вечер».",
+                "Водитель такси задавал личные вопросы и настойчиво предлагал «продолжить вечер»."
+            ),
+            (
+                "Группа парней у торгового центра свистела и не давала пройти.",
+                "Группа молодых людей у торгового центра свистела вслед и преграждала дорогу."
+            ),
+            (
+                "В мессенджере неизвестный присылает сообщения с угрозами и неприличными фото.",
+                "Неизвестный присылает в мессенджере угрозы и непристойные изображения."
+            ),
+            (
+                "Коллега постоянно комментирует мою одежду и трогает за плечо.",
+                "Коллега регулярно комментирует одежду и прикасается без согласия."
+            ),
         ],
         .kk: [
-            "Аялдамадан бастап бейтаныс адам артымнан еріп, дөрекі сөздер айтты.",
-            "Автобуста бір адам орын бос болса да маған жабыса берді.",
-            "Әріптесім жиналыста жеке өмірім туралы ұятсыз әзілдер айтты.",
-            "Әлеуметтік желіде белгісіз адам қорқыту хабарламаларын жібереді.",
+            (
+                "Аялдамадан бастап бейтаныс адам артымнан еріп, дөрекі сөздер айтты.",
+                "Бейтаныс адам аялдамадан бастап соңынан еріп, дөрекі сөздер айтқан."
+            ),
+            (
+                "Автобуста бір адам орын бос болса да маған жабыса берді.",
+                "Автобуста бір ер адам орын көп болса да жолаушыға қайта-қайта жабысқан."
+            ),
+            (
+                "Әріптесім жиналыста жеке өмірім туралы ұятсыз әзілдер айтты.",
+                "Әріптесі жиналыста жеке өмір туралы әдепсіз әзілдер айтқан."
+            ),
+            (
+                "Әлеуметтік желіде белгісіз адам қорқыту хабарламаларын жібереді.",
+                "Белгісіз біреу әлеуметтік желіде қорқытып жазады."
+            ),
         ],
         .en: [
-            "A stranger followed me from the bus stop and shouted comments about my body.",
-            "On the bus a man kept pressing against me although there was plenty of room.",
-            "My manager made sexual jokes in a meeting and hinted at a promotion in exchange.",
-            "Someone I do not know keeps sending me threatening messages online.",
+            (
+                "A stranger followed me from the bus stop and shouted comments about my body.",
+                "A stranger followed someone from a bus stop, shouting remarks about their body."
+            ),
+            (
+                "On the bus a man kept pressing against me although there was plenty of room.",
+                "On a bus a man kept pressing against a passenger although there was room."
+            ),
+            (
+                "My manager made sexual jokes in a meeting and hinted at a promotion in exchange.",
+                "A manager made sexual jokes at a meeting and hinted at a promotion in exchange."
+            ),
+            (
+                "Someone I do not know keeps sending me threatening messages online.",
+                "An unknown person keeps sending threatening messages online."
+            ),
         ],
     ]
 

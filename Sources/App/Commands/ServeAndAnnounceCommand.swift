@@ -24,6 +24,7 @@ struct ServeAndAnnounceCommand: AsyncCommand {
         try await app.servers.asyncCommand.run(using: &serveContext)
 
         Retention.schedule(app)
+        RequestCounts.schedule(app)
         let base = Self.baseURL(app: app)
         context.console.print("Dauys is running at \(base)/")
         if let token = try await AccountService.setupTokenIfNeeded(on: app.db) {

@@ -29,6 +29,8 @@ struct AppConfig: Sendable {
     var logLevel: Logger.Level
     /// A base64 master secret shared by all instances; generated into the data folder when absent.
     var secretFromEnvironment: String?
+    /// A file holding the master secret, kept apart from the database (`DAUYS_SECRET_FILE`).
+    var secretFile: String? = nil
     /// bcrypt cost for receipt codes and passwords. Lowered only by tests.
     var hashCost: Int
     /// Abuse limits; switched off only for load and durability tests.
@@ -145,10 +147,21 @@ struct AppConfig: Sendable {
             }
         }
 
+        let secretFile = value("DAUYS_SECRET_FILE")
+        if let secretFile {
+            guard secret == nil else {
+                throw ConfigError(
+                    setting: "DAUYS_SECRET_FILE", problem: "cannot be set together with DAUYS_SECRET; choose one")
+            }
+            guard secretFile.hasPrefix("/") else {
+                throw ConfigError(setting: "DAUYS_SECRET_FILE", problem: "must be an absolute path such as /etc/dauys/secret")
+            }
+        }
+
         return AppConfig(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, tileURL: tileURL,
             tileCacheBytes: tileCacheBytes, exitURL: exitURL, logLevel: logLevel, secretFromEnvironment: secret,
-            hashCost: 11, rateLimits: rateLimits, trustedProxies: trustedProxies,
+            secretFile: secretFile, hashCost: 11, rateLimits: rateLimits, trustedProxies: trustedProxies,
             telegram: try TelegramSettings.fromEnvironment(value))
     }
 

@@ -13,6 +13,9 @@ struct AppError: AbortError, Sendable {
     var fields: [String: String] = [:]
     /// Extra response headers, such as `Retry-After`.
     var headers: HTTPHeaders = [:]
+    /// Field name → translation keys put in place of `{found}` in that field's message, so a
+    /// message can name what it found ("still holds a phone number, an e-mail address").
+    var fieldArguments: [String: [String]] = [:]
 
     var reason: String { code }
 
@@ -22,6 +25,20 @@ struct AppError: AbortError, Sendable {
 
     static func badRequest(field: String, key: String) -> AppError {
         AppError(status: .badRequest, code: "invalid_parameter", messageKey: "error_validation", fields: [field: key])
+    }
+
+    /// The field messages in one language, with their `{found}` filled in.
+    func fieldMessages(_ text: (String) -> String) -> [String: String] {
+        var messages: [String: String] = [:]
+        for (field, key) in fields {
+            var message = text(key)
+            if let arguments = fieldArguments[field] {
+                message = message.replacingOccurrences(
+                    of: "{found}", with: arguments.map(text).joined(separator: ", "))
+            }
+            messages[field] = message
+        }
+        return messages
     }
 
     static let notFound = AppError(status: .notFound, code: "not_found", messageKey: "error_not_found")

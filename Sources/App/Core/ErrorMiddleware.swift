@@ -40,7 +40,7 @@ struct AppErrorMiddleware: AsyncMiddleware {
         }
 
         let message = request.text(translated.messageKey)
-        let fields = translated.fields.mapValues { request.text($0) }
+        let fields = translated.fieldMessages { request.text($0) }
         var headers = HTTPHeaders()
         if let abort = error as? any AbortError { headers = abort.headers }
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")

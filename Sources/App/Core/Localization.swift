@@ -115,6 +115,9 @@ extension Request {
 }
 
 /// Remembers a language chosen with `?lang=` so the next pages stay in it.
+///
+/// The cookie has no expiry: it ends with the browser session, so a shared or borrowed phone
+/// keeps no lasting sign that someone visited (issue #10).
 struct LanguageCookieMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
@@ -122,7 +125,7 @@ struct LanguageCookieMiddleware: AsyncMiddleware {
             request.cookies["lang"]?.string != language.rawValue
         {
             response.cookies["lang"] = HTTPCookies.Value(
-                string: language.rawValue, maxAge: 60 * 60 * 24 * 365, path: "/",
+                string: language.rawValue, path: "/",
                 isSecure: request.config.usesHTTPS, isHTTPOnly: true, sameSite: .lax)
         }
         return response

@@ -2,10 +2,13 @@ import Fluent
 import Vapor
 
 /// Deletes what the platform promised not to keep (SPEC §2): a reporter's contact 90 days after
-/// the report was closed, and one-time links that have expired. Runs at start and then hourly;
-/// running it twice, or on several instances at once, does no harm.
+/// the report was first decided (published, rejected or archived) and 180 days after it was
+/// sent if nobody ever decided it; expired one-time links; idle bot conversations. A withdrawn
+/// report is deleted at once, contact included. Runs at start and then hourly; running it
+/// twice, or on several instances at once, does no harm.
 enum Retention {
     static let contactLifetime: TimeInterval = 90 * 24 * 3600
+    static let undecidedContactLifetime: TimeInterval = 180 * 24 * 3600
 
     struct Summary: Equatable {
         var contactsDeleted: Int
@@ -14,16 +17,29 @@ enum Retention {
     }
 
     static func run(on database: any Database, now: Date = Date()) async throws -> Summary {
-        let cutoff = now.addingTimeInterval(-contactLifetime)
-        let expiredContacts = Report.query(on: database).filter(\.$closedAt < cutoff).filter(\.$contactSealed != nil)
-        let contacts = try await expiredContacts.count()
+        let decidedCutoff = now.addingTimeInterval(-contactLifetime)
+        let undecidedCutoff = now.addingTimeInterval(-undecidedContactLifetime)
+        @Sendable func expiredContacts(_ database: any Database) -> QueryBuilder<Report> {
+            Report.query(on: database).filter(\.$contactSealed != nil).group(.or) { expired in
+                expired.filter(\.$closedAt < decidedCutoff)
+                expired.group(.and) {
+                    $0.filter(\.$status == ReportStatus.pending.rawValue).filter(\.$createdAt < undecidedCutoff)
+                }
+            }
+        }
+        let contacts = try await expiredContacts(database).count()
         if contacts > 0 {
-            try await Report.query(on: database).filter(\.$closedAt < cutoff).filter(\.$contactSealed != nil)
-                .set(\.$contactSealed, to: nil).update()
+            try await database.transaction { transaction in
+                try await StorageHygiene.overwriteDeletedContent(on: transaction)
+                try await expiredContacts(transaction).set(\.$contactSealed, to: nil).update()
+            }
         }
         let links = try await SetupToken.query(on: database).filter(\.$expiresAt < now).count()
         if links > 0 { try await SetupToken.query(on: database).filter(\.$expiresAt < now).delete() }
         let conversations = try await BotConversation.deleteExpired(on: database, now: now)
+        // What was deleted, here or by withdrawals since the last run, leaves the files too.
+        try await StorageHygiene.foldWriteAheadLog(on: database)
+        try await StorageHygiene.reclaimSpace(on: database)
         return Summary(contactsDeleted: contacts, setupLinksDeleted: links, botConversationsDeleted: conversations)
     }
 

@@ -34,8 +34,9 @@ struct Secrets: Sendable {
             && !String(decoding: bytes, as: UTF8.self).lowercased().contains("change")
     }
 
-    /// Takes the master secret from `DAUYS_SECRET`, or from the data folder, generating it there
-    /// on first start with permissions 0600.
+    /// Takes the master secret from `DAUYS_SECRET`, or from its file (`DAUYS_SECRET_FILE`, by
+    /// default `secret.key` in the data folder), generating the file with permissions 0600 on
+    /// first start outside production.
     static func load(config: AppConfig, logger: Logger, production: Bool = false) throws -> Secrets {
         if let fromEnvironment = config.secretFromEnvironment, let bytes = Data(base64Encoded: fromEnvironment) {
             if production && !looksRandom(bytes) {
@@ -45,33 +46,40 @@ struct Secrets: Sendable {
             }
             return Secrets(master: SymmetricKey(data: bytes))
         }
-        // In production every instance must share one secret that an operator chose and backed up.
-        if production {
+        // In production every instance must share one secret that an operator chose, backed up
+        // and keeps apart from the database: never one generated beside the data.
+        if production && config.secretFile == nil {
             throw ConfigError(
                 setting: "DAUYS_SECRET",
-                problem: "must be set in production (openssl rand -base64 32), the same on every instance")
+                problem:
+                    "or DAUYS_SECRET_FILE must be set in production (openssl rand -base64 32), the same on every instance"
+            )
         }
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(
-            atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let path = config.dataDirectory + "/" + fileName
-        if let existing = fileManager.contents(atPath: path) {
+        let setting = config.secretFile == nil ? "DAUYS_DATA_DIR" : "DAUYS_SECRET_FILE"
+        let path = config.secretFile ?? config.dataDirectory + "/" + fileName
+        if let existing = FileManager.default.contents(atPath: path) {
             let text = String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let bytes = Data(base64Encoded: text), bytes.count >= 32 else {
+                throw ConfigError(setting: setting, problem: "holds a damaged secret (\(path)); restore it from a backup")
+            }
+            if production && !looksRandom(bytes) {
                 throw ConfigError(
-                    setting: "DAUYS_DATA_DIR", problem: "holds a damaged \(fileName); restore it from a backup")
+                    setting: setting, problem: "holds a placeholder secret; generate one with openssl rand -base64 32")
             }
             return Secrets(master: SymmetricKey(data: bytes))
         }
+        if production {
+            throw ConfigError(setting: "DAUYS_SECRET_FILE", problem: "names a file that does not exist (\(path))")
+        }
         let master = SymmetricKey(size: .bits256)
         let encoded = master.withUnsafeBytes { Data($0) }.base64EncodedString()
-        guard
-            fileManager.createFile(
-                atPath: path, contents: Data((encoded + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw ConfigError(setting: "DAUYS_DATA_DIR", problem: "is not writable (could not create \(fileName))")
+        do {
+            try PrivateFiles.makeDirectory((path as NSString).deletingLastPathComponent)
+            try PrivateFiles.write(Data((encoded + "\n").utf8), to: path, sync: true)
+        } catch {
+            throw ConfigError(setting: setting, problem: "is not writable (could not create \(path))")
         }
-        logger.notice("Generated a new server secret in the data folder; back it up with the database.")
+        logger.notice("Generated a new server secret; back it up, apart from the database.")
         return Secrets(master: master)
     }
 }

@@ -3,11 +3,21 @@ import Foundation
 
 /// Makes the public point of a published report (SPEC §6).
 ///
-/// The exact point is displaced by 100–400 m in a direction and distance drawn from
-/// HMAC(server secret, report id) — so one report always lands in the same place and repeated
-/// requests reveal nothing to average — and then snapped to the centre of a grid cell.
+/// One real place gets one public place: the exact point is first snapped to a 100 m cell, and
+/// the displacement is drawn from HMAC(server secret, that cell). Every report made within the
+/// cell therefore lands on the same public point, so averaging the pins of many reports from one
+/// workplace — or asking for one pin many times — gives back the public point, not the place.
+///
+/// At the finest precision the public point is the centre of a 250 m grid cell that lies
+/// 175–325 m from the 100 m cell's centre: a displacement of 100–400 m followed by snapping, kept
+/// to the cells for which every point of the 100 m cell (at most 71 m from its centre) ends
+/// 100–400 m away.
 enum PublicLocation {
     static let metresPerDegreeLatitude = 111_320.0
+    /// Reports within one cell of this size share their public point.
+    static let placeCellMetres = 100.0
+    /// The 250 m cells whose centres are this far from the place cell's centre are candidates.
+    static let candidateRing = 175.0...325.0
 
     struct Point: Equatable, Sendable {
         var latitude: Double
@@ -15,34 +25,62 @@ enum PublicLocation {
     }
 
     static func make(
-        reportID: UUID, latitude: Double, longitude: Double, precision: PublicPrecision, cityCentre: Point,
-        key: SymmetricKey
+        latitude: Double, longitude: Double, precision: PublicPrecision, cityCentre: Point, key: SymmetricKey
     ) -> Point {
+        let place = snap(Point(latitude: latitude, longitude: longitude), cellMetres: placeCellMetres)
+        let seed = Array(HMAC<SHA256>.authenticationCode(for: Data(placeName(place).utf8), using: key))
         switch precision {
         case .city:
             return cityCentre
-        case .grid250, .km1:
-            let displaced = displace(reportID: reportID, latitude: latitude, longitude: longitude, key: key)
-            return snap(displaced, cellMetres: precision == .grid250 ? 250 : 1000)
+        case .grid250:
+            let candidates = grid250Candidates(around: place)
+            return candidates[Int(number(seed[12..<20]) % UInt64(candidates.count))]
+        case .km1:
+            return snap(displace(place, seed: seed), cellMetres: 1000)
         }
     }
 
-    /// Moves the point 100–400 m in a direction seeded by the report id.
-    static func displace(reportID: UUID, latitude: Double, longitude: Double, key: SymmetricKey) -> Point {
-        let mac = Array(HMAC<SHA256>.authenticationCode(for: Data(reportID.uuidString.utf8), using: key))
-        func unit(_ bytes: ArraySlice<UInt8>) -> Double {
-            Double(bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) / Double(UInt64(1) << 48)
+    /// The 100 m cell's name as the HMAC input; the centre's coordinates, rounded so that the
+    /// same cell always gives the same text.
+    private static func placeName(_ centre: Point) -> String {
+        String(format: "place-100m:%.6f,%.6f", centre.latitude, centre.longitude)
+    }
+
+    private static func number(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+
+    /// Centres of the 250 m cells near `place` that lie within ``candidateRing`` of it, in a
+    /// fixed order (rows south to north, cells west to east).
+    static func grid250Candidates(around place: Point) -> [Point] {
+        let latitudeStep = 250 / metresPerDegreeLatitude
+        var candidates: [Point] = []
+        for rowOffset in -2...2 {
+            let probeLatitude = place.latitude + Double(rowOffset) * latitudeStep
+            let longitudeStep = 250 / (metresPerDegreeLatitude * cos(probeLatitude * Double.pi / 180))
+            for columnOffset in -2...2 {
+                let probe = Point(
+                    latitude: probeLatitude, longitude: place.longitude + Double(columnOffset) * longitudeStep)
+                let centre = snap(probe, cellMetres: 250)
+                if candidateRing.contains(distance(place, centre)) && !candidates.contains(centre) {
+                    candidates.append(centre)
+                }
+            }
         }
-        let angle = unit(mac[0..<6]) * 2 * Double.pi
+        return candidates
+    }
+
+    /// Moves the point 100–400 m in a direction and by a distance drawn from `seed`.
+    static func displace(_ point: Point, seed: [UInt8]) -> Point {
+        func unit(_ bytes: ArraySlice<UInt8>) -> Double { Double(number(bytes)) / Double(UInt64(1) << 48) }
+        let angle = unit(seed[0..<6]) * 2 * Double.pi
         // Uniform over the ring's area rather than its radius, so points are not bunched inwards.
         let inner = 100.0
         let outer = 400.0
-        let distance = (inner * inner + unit(mac[6..<12]) * (outer * outer - inner * inner)).squareRoot()
+        let distance = (inner * inner + unit(seed[6..<12]) * (outer * outer - inner * inner)).squareRoot()
         let north = distance * cos(angle)
         let east = distance * sin(angle)
-        let newLatitude = latitude + north / metresPerDegreeLatitude
-        let newLongitude = longitude + east / (metresPerDegreeLatitude * cos(latitude * Double.pi / 180))
-        return Point(latitude: newLatitude, longitude: newLongitude)
+        return Point(
+            latitude: point.latitude + north / metresPerDegreeLatitude,
+            longitude: point.longitude + east / (metresPerDegreeLatitude * cos(point.latitude * Double.pi / 180)))
     }
 
     /// The centre of the grid cell the point falls in. Rows are `cellMetres` tall; each row is

@@ -116,10 +116,10 @@ actor TileCache {
 
     private func store(_ data: Data, at file: String) throws {
         let manager = FileManager.default
-        let folder = (file as NSString).deletingLastPathComponent
-        try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PrivateFiles.makeDirectory(directory)
+        try PrivateFiles.makeDirectory((file as NSString).deletingLastPathComponent)
         let previous = (try? manager.attributesOfItem(atPath: file))?[.size] as? Int ?? 0
-        try data.write(to: URL(fileURLWithPath: file), options: .atomic)
+        try PrivateFiles.write(data, to: file)
         let total = (knownBytes ?? currentBytes()) + data.count - previous
         knownBytes = total
         if total > maxBytes { trim() }

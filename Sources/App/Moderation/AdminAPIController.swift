@@ -8,6 +8,7 @@ struct AdminAPIController: RouteCollection {
         routes.get("reports", ":id", use: show)
         routes.post("reports", ":id", "publish", use: publish)
         routes.post("reports", ":id", "reject", use: reject)
+        routes.post("reports", ":id", "archive", use: archive)
         routes.get("audit", use: audit)
     }
 
@@ -38,6 +39,11 @@ struct AdminAPIController: RouteCollection {
         var source: String
         var language: String
         var publicDescription: String?
+        /// What the public text would start as: the saved draft, or the original with what the
+        /// check found replaced by placeholders. Never published unless a moderator sends it.
+        var proposedPublicDescription: String
+        /// What the check marked in the original.
+        var findings: [FindingDTO]
         var publicLatitude: Double?
         var publicLongitude: Double?
         var publicPrecision: String?
@@ -46,7 +52,12 @@ struct AdminAPIController: RouteCollection {
         var createdAt: Date?
         var publishedAt: Date?
 
-        init(_ report: Report, contactKey: SymmetricKey) {
+        struct FindingDTO: Content {
+            var kind: String
+            var text: String
+        }
+
+        init(_ report: Report, contactKey: SymmetricKey, translations: Translations) {
             id = report.id ?? UUID()
             status = report.status
             role = report.role
@@ -72,6 +83,11 @@ struct AdminAPIController: RouteCollection {
             source = report.source
             language = report.language
             publicDescription = report.publicDescription
+            proposedPublicDescription = ModerationService.proposedPublicDescription(
+                report, translations: translations)
+            findings = Redaction.findings(in: report.description).map {
+                FindingDTO(kind: $0.kind.rawValue, text: String(report.description[$0.range]))
+            }
             publicLatitude = report.publicLatitude
             publicLongitude = report.publicLongitude
             publicPrecision = report.publicPrecision
@@ -101,7 +117,7 @@ struct AdminAPIController: RouteCollection {
         return ReportListDTO(
             status: status.rawValue,
             counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-            reports: reports.map { ReportDTO($0, contactKey: req.secrets.contactKey) })
+            reports: reports.map { ReportDTO($0, for: req) })
     }
 
     private func report(_ req: Request) async throws -> Report {
@@ -110,7 +126,7 @@ struct AdminAPIController: RouteCollection {
     }
 
     @Sendable func show(req: Request) async throws -> ReportDTO {
-        ReportDTO(try await report(req), contactKey: req.secrets.contactKey)
+        ReportDTO(try await report(req), for: req)
     }
 
     struct PublishRequest: Content {
@@ -120,7 +136,7 @@ struct AdminAPIController: RouteCollection {
 
     @Sendable func publish(req: Request) async throws -> ReportDTO {
         let report = try await report(req)
-        let body = try req.content.decode(PublishRequest.self, as: .json)
+        let body = try req.jsonBody(PublishRequest.self)
         var precision = PublicPrecision.grid250
         if let raw = body.precision {
             guard let parsed = PublicPrecision(rawValue: raw) else {
@@ -131,7 +147,7 @@ struct AdminAPIController: RouteCollection {
         try await ModerationService.publish(
             report, publicDescription: body.publicDescription, precision: precision, by: try req.requireAccount(),
             app: req.application, on: req.db)
-        return ReportDTO(report, contactKey: req.secrets.contactKey)
+        return ReportDTO(report, for: req)
     }
 
     struct RejectRequest: Content {
@@ -141,7 +157,7 @@ struct AdminAPIController: RouteCollection {
 
     @Sendable func reject(req: Request) async throws -> ReportDTO {
         let report = try await report(req)
-        let body = try req.content.decode(RejectRequest.self, as: .json)
+        let body = try req.jsonBody(RejectRequest.self)
         guard let raw = TextRules.trimmed(body.reasonCode) else {
             throw AppError.validation(["reasonCode": "error_required"])
         }
@@ -150,7 +166,13 @@ struct AdminAPIController: RouteCollection {
         }
         try await ModerationService.reject(
             report, code: code, reason: body.reason, by: try req.requireAccount(), on: req.db)
-        return ReportDTO(report, contactKey: req.secrets.contactKey)
+        return ReportDTO(report, for: req)
+    }
+
+    @Sendable func archive(req: Request) async throws -> ReportDTO {
+        let report = try await report(req)
+        try await ModerationService.archive(report, by: try req.requireAccount(), on: req.db)
+        return ReportDTO(report, for: req)
     }
 
     struct AuditDTO: Content {
@@ -166,5 +188,11 @@ struct AdminAPIController: RouteCollection {
             AuditDTO(
                 at: $0.createdAt, actor: $0.actorEmail, action: $0.action, reportId: $0.reportID, detail: $0.detail)
         }
+    }
+}
+
+extension AdminAPIController.ReportDTO {
+    init(_ report: Report, for req: Request) {
+        self.init(report, contactKey: req.secrets.contactKey, translations: req.application.translations)
     }
 }

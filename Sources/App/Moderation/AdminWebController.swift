@@ -17,6 +17,7 @@ struct AdminWebController: RouteCollection {
         signedIn.post("reports", ":id", "save", use: save)
         signedIn.post("reports", ":id", "publish", use: publish)
         signedIn.post("reports", ":id", "reject", use: reject)
+        signedIn.post("reports", ":id", "archive", use: archive)
         signedIn.get("audit", use: audit)
         signedIn.get("password", use: passwordForm)
         signedIn.post("password", use: changePassword)
@@ -220,26 +221,37 @@ struct AdminWebController: RouteCollection {
         var value: String
     }
 
+    /// A run of the original, with the name of what it was found to be when it was marked.
+    struct OriginalSegment: Encodable {
+        var text: String
+        var found: String?
+    }
+
     struct ReportContent: Encodable {
         var id: String
         var csrf: String
         var status: String
         var statusLabel: String
         var facts: [Fact]
-        var description: String
+        var original: [OriginalSegment]
+        /// What the automatic check marked in the original, or nil when it found nothing.
+        var foundSummary: String?
         var publicDescription: String
         var contact: String?
         var precisions: [Choice]
         var reasons: [Choice]
         var canPublish: Bool
         var canReject: Bool
+        var canArchive: Bool
         var pinNote: String
         var errors: MessageList
         var saved: Bool
     }
 
+    /// - Parameter draft: the public text the moderator just sent, shown again when it was refused.
     private func renderReport(
-        _ req: Request, _ report: Report, errors: [String] = [], saved: Bool = false, status: HTTPStatus = .ok
+        _ req: Request, _ report: Report, draft: String? = nil, errors: [String] = [], saved: Bool = false,
+        status: HTTPStatus = .ok
     )
         async throws -> Response
     {
@@ -288,15 +300,25 @@ struct AdminWebController: RouteCollection {
                     value: req.text("rejection_" + code) + (report.rejectionReason.map { " — " + $0 } ?? "")))
         }
         let currentPrecision = report.publicPrecision ?? PublicPrecision.grid250.rawValue
+        let segments = Redaction.segments(of: report.description)
+        let marked = Set(segments.compactMap(\.kind))
+        let foundKinds = Redaction.Kind.allCases.filter { marked.contains($0.rawValue) }
         let content = ReportContent(
             id: report.id?.uuidString ?? "", csrf: AdminSession.csrfToken(req), status: report.status,
-            statusLabel: req.text("status_" + report.status), facts: facts, description: report.description,
-            publicDescription: report.publicDescription ?? report.description,
+            statusLabel: req.text("status_" + report.status), facts: facts,
+            original: segments.map {
+                OriginalSegment(text: $0.text, found: $0.kind.map { req.text("redaction_kind_" + $0) })
+            },
+            foundSummary: foundKinds.isEmpty
+                ? nil : foundKinds.map { req.text("redaction_kind_" + $0.rawValue) }.joined(separator: ", "),
+            publicDescription: draft
+                ?? ModerationService.proposedPublicDescription(report, translations: req.application.translations),
             contact: report.contactSealed.flatMap { ContactSealing.open($0, key: req.secrets.contactKey) },
             precisions: req.choices(PublicPrecision.self, prefix: "precision", selected: [currentPrecision]),
             reasons: req.choices(RejectionReason.self, prefix: "rejection", selected: [report.rejectionCode ?? ""]),
             canPublish: report.reportStatus == .pending || report.reportStatus == .rejected,
             canReject: report.reportStatus == .pending || report.reportStatus == .published,
+            canArchive: report.reportStatus == .pending || report.reportStatus == .rejected,
             pinNote: req.text(report.mayHavePin ? "admin_pin_shown" : "admin_pin_hidden"), errors: MessageList(errors),
             saved: saved)
         let view = try await req.view.render(
@@ -327,7 +349,7 @@ struct AdminWebController: RouteCollection {
             return try await renderReport(req, report, saved: true)
         } catch let error as AppError where error.status == .badRequest {
             return try await renderReport(
-                req, report, errors: error.fields.values.map { req.text($0) }, status: .badRequest)
+                req, report, draft: form.publicDescription, errors: Self.messages(error, req), status: .badRequest)
         }
     }
 
@@ -335,7 +357,8 @@ struct AdminWebController: RouteCollection {
         let report = try await loadReport(req)
         let form = (try? req.content.decode(PublishForm.self)) ?? PublishForm()
         guard let precision = PublicPrecision(rawValue: form.precision ?? "grid250") else {
-            return try await renderReport(req, report, errors: [req.text("error_choice")], status: .badRequest)
+            return try await renderReport(
+                req, report, draft: form.publicDescription, errors: [req.text("error_choice")], status: .badRequest)
         }
         do {
             try await ModerationService.publish(
@@ -343,9 +366,8 @@ struct AdminWebController: RouteCollection {
                 app: req.application, on: req.db)
             return req.redirect(to: "/admin?status=pending")
         } catch let error as AppError where error.status == .badRequest || error.status == .conflict {
-            let messages =
-                error.fields.isEmpty ? [req.text(error.messageKey)] : error.fields.values.map { req.text($0) }
-            return try await renderReport(req, report, errors: messages, status: error.status)
+            return try await renderReport(
+                req, report, draft: form.publicDescription, errors: Self.messages(error, req), status: error.status)
         }
     }
 
@@ -365,10 +387,24 @@ struct AdminWebController: RouteCollection {
                 report, code: code, reason: form.reason, by: try req.requireAccount(), on: req.db)
             return req.redirect(to: "/admin?status=pending")
         } catch let error as AppError where error.status == .badRequest || error.status == .conflict {
-            let messages =
-                error.fields.isEmpty ? [req.text(error.messageKey)] : error.fields.values.map { req.text($0) }
-            return try await renderReport(req, report, errors: messages, status: error.status)
+            return try await renderReport(req, report, errors: Self.messages(error, req), status: error.status)
         }
+    }
+
+    @Sendable func archive(req: Request) async throws -> Response {
+        let report = try await loadReport(req)
+        do {
+            try await ModerationService.archive(report, by: try req.requireAccount(), on: req.db)
+            return req.redirect(to: "/admin?status=pending")
+        } catch let error as AppError where error.status == .conflict {
+            return try await renderReport(req, report, errors: Self.messages(error, req), status: error.status)
+        }
+    }
+
+    /// An error's messages for the page: one per field, or the general message.
+    static func messages(_ error: AppError, _ req: Request) -> [String] {
+        let fields = error.fieldMessages { req.text($0) }
+        return fields.isEmpty ? [req.text(error.messageKey)] : fields.keys.sorted().compactMap { fields[$0] }
     }
 
     struct AuditRow: Encodable {

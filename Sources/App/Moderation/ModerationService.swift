@@ -3,7 +3,9 @@ import Vapor
 
 /// The moderators' actions on reports: plain functions over a `Database`, each audited.
 enum ModerationService {
-    /// Reports with the given status, oldest first (SPEC §3 moderation queue).
+    /// Reports with the given status, oldest first (SPEC §3 moderation queue). Creation times
+    /// are kept to the hour only, so reports of one hour follow in an order that says nothing
+    /// about which came first.
     static func queue(status: ReportStatus, limit: Int = 200, on database: any Database) async throws -> [Report] {
         try await Report.query(on: database).filter(\.$status == status.rawValue)
             .sort(\.$createdAt, .ascending).sort(\.$id).limit(limit).all()
@@ -33,6 +35,32 @@ enum ModerationService {
         return text
     }
 
+    /// A public text that may be published: a valid length, not the reporter's own words, and
+    /// nothing left that identifies anyone (SPEC §6). The refusal names what it found.
+    static func publishablePublicDescription(_ raw: String?, original: String) throws -> String {
+        let text = try validPublicDescription(raw)
+        if Redaction.isSameText(text, original) {
+            throw AppError.validation(["publicDescription": "error_public_is_original"])
+        }
+        let kinds = Redaction.blockingKinds(in: text)
+        if !kinds.isEmpty {
+            var error = AppError.validation(["publicDescription": "error_public_identifying"])
+            error.fieldArguments = ["publicDescription": kinds.map { "redaction_kind_" + $0.rawValue }]
+            throw error
+        }
+        return text
+    }
+
+    /// What the publish form starts with: the saved draft, or the original with everything
+    /// identifying replaced by placeholders in the report's language — never the original as is.
+    static func proposedPublicDescription(_ report: Report, translations: Translations) -> String {
+        if let draft = report.publicDescription { return draft }
+        let language = Language(rawValue: report.language) ?? .ru
+        return Redaction.proposal(for: report.description) {
+            translations.text("redaction_placeholder_" + $0.rawValue, language)
+        }
+    }
+
     /// Saves an edited public version without publishing it yet.
     static func savePublicDescription(
         _ report: Report, text: String?, by account: Account, on database: any Database
@@ -50,45 +78,57 @@ enum ModerationService {
         }
     }
 
-    /// Publishes a report: fixes the public text and makes the public point (SPEC §6).
+    /// The public fields of a report, made once at publication (SPEC §6). Demo data uses it too.
+    static func applyPublicVersion(
+        to report: Report, text: String, precision: PublicPrecision, cityCentre: PublicLocation.Point,
+        key: SymmetricKey, now: Date
+    ) {
+        let point =
+            report.mayHavePin
+            ? PublicLocation.make(
+                latitude: report.latitude, longitude: report.longitude, precision: precision, cityCentre: cityCentre,
+                key: key) : nil
+        report.status = ReportStatus.published.rawValue
+        report.publicDescription = text
+        report.publicPrecision = precision.rawValue
+        report.publicLatitude = point?.latitude
+        report.publicLongitude = point?.longitude
+        report.publishedAt = KazakhstanTime.toTheHour(now)
+        report.closedAt = report.closedAt ?? KazakhstanTime.toTheHour(now)
+        report.rejectionCode = nil
+        report.rejectionReason = nil
+    }
+
+    /// Publishes a report with a public text the moderator wrote or accepted (the saved draft
+    /// when none is given); the original is never the default.
     static func publish(
         _ report: Report, publicDescription: String?, precision: PublicPrecision, by account: Account,
-        app: Application, on database: any Database
+        app: Application, on database: any Database, now: Date = Date()
     ) async throws {
         guard report.reportStatus == .pending || report.reportStatus == .rejected else { throw AppError.conflict }
-        let text = try validPublicDescription(publicDescription ?? report.publicDescription)
-        var point: PublicLocation.Point?
-        if report.mayHavePin {
-            guard let city = try await City.find(report.city, on: database) else { throw AppError.conflict }
-            point = PublicLocation.make(
-                reportID: try report.requireID(), latitude: report.latitude, longitude: report.longitude,
-                precision: precision, cityCentre: .init(latitude: city.latitude, longitude: city.longitude),
-                key: app.secrets.locationKey)
-        }
+        let text = try publishablePublicDescription(
+            publicDescription ?? report.publicDescription, original: report.description)
+        guard let city = try await City.find(report.city, on: database) else { throw AppError.conflict }
         let previous = report.status
-        let publicPoint = point
+        applyPublicVersion(
+            to: report, text: text, precision: precision,
+            cityCentre: .init(latitude: city.latitude, longitude: city.longitude), key: app.secrets.locationKey,
+            now: now)
+        let hasPin = report.publicLatitude != nil
         try await database.transaction { transaction in
-            report.status = ReportStatus.published.rawValue
-            report.publicDescription = text
-            report.publicPrecision = precision.rawValue
-            report.publicLatitude = publicPoint?.latitude
-            report.publicLongitude = publicPoint?.longitude
-            report.publishedAt = Date()
-            report.closedAt = nil
-            report.rejectionCode = nil
-            report.rejectionReason = nil
             try await report.save(on: transaction)
             try await AuditEntry(
                 account: account, action: "publish", reportID: report.id,
                 detail:
-                    "status: \(previous) → published; precision: \(precision.rawValue); pin: \(publicPoint == nil ? "none" : "shown")"
+                    "status: \(previous) → published; precision: \(precision.rawValue); pin: \(hasPin ? "shown" : "none")"
             ).create(on: transaction)
         }
     }
 
     /// Rejects a report with a reason the reporter can read when checking the receipt.
     static func reject(
-        _ report: Report, code: RejectionReason, reason: String?, by account: Account, on database: any Database
+        _ report: Report, code: RejectionReason, reason: String?, by account: Account, on database: any Database,
+        now: Date = Date()
     ) async throws {
         guard report.reportStatus == .pending || report.reportStatus == .published else { throw AppError.conflict }
         let note = TextRules.trimmed(reason)
@@ -102,11 +142,31 @@ enum ModerationService {
             report.rejectionReason = note
             report.publicLatitude = nil
             report.publicLongitude = nil
-            report.closedAt = Date()
+            report.closedAt = report.closedAt ?? KazakhstanTime.toTheHour(now)
             try await report.save(on: transaction)
             try await AuditEntry(
                 account: account, action: "reject", reportID: report.id,
                 detail: "status: \(previous) → rejected; reason: \(code.rawValue)"
+            ).create(on: transaction)
+        }
+    }
+
+    /// Closes a case that will not be published: a pending report leaves the queue, a rejected
+    /// one is filed away, and the contact is deleted 90 days after the first decision (SPEC §2).
+    /// A published report stays public evidence; to take it down, a moderator rejects it.
+    static func archive(_ report: Report, by account: Account, on database: any Database, now: Date = Date())
+        async throws
+    {
+        guard report.reportStatus == .pending || report.reportStatus == .rejected else { throw AppError.conflict }
+        let previous = report.status
+        try await database.transaction { transaction in
+            report.status = ReportStatus.archived.rawValue
+            report.publicLatitude = nil
+            report.publicLongitude = nil
+            report.closedAt = report.closedAt ?? KazakhstanTime.toTheHour(now)
+            try await report.save(on: transaction)
+            try await AuditEntry(
+                account: account, action: "archive", reportID: report.id, detail: "status: \(previous) → archived"
             ).create(on: transaction)
         }
     }

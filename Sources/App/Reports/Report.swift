@@ -54,10 +54,13 @@ final class Report: Model, @unchecked Sendable {
     @OptionalField(key: "rejection_code") var rejectionCode: String?
     @OptionalField(key: "rejection_reason") var rejectionReason: String?
 
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    // Times are kept to the hour (SPEC §6), so they cannot be matched with a network log; they
+    // are set by the code that submits and decides, never by Fluent's exact timestamps. The
+    // table's `updated_at` column is left empty for the same reason.
+    @OptionalField(key: "created_at") var createdAt: Date?
     @OptionalField(key: "published_at") var publishedAt: Date?
-    /// When the report was rejected or archived; contacts are deleted 90 days later.
+    /// When the report was first decided (published, rejected or archived); its contact is
+    /// deleted 90 days later (SPEC §2).
     @OptionalField(key: "closed_at") var closedAt: Date?
 
     init() {}
@@ -134,4 +137,49 @@ struct CreateReport: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema(Report.schema).delete()
     }
+}
+
+/// Brings reports stored before the privacy review (issue #10) in line with SPEC §6: times to the
+/// hour, `updated_at` emptied, the contact clock started at publication, and public points
+/// derived per place instead of per report.
+struct ReviewStoredReportsForPrivacy: AsyncMigration {
+    let locationKey: SymmetricKey
+
+    func prepare(on database: any Database) async throws {
+        let centres = Dictionary(
+            uniqueKeysWithValues: try await City.query(on: database).all().map {
+                ($0.id ?? "", PublicLocation.Point(latitude: $0.latitude, longitude: $0.longitude))
+            })
+        var after: UUID?
+        while true {
+            var page = Report.query(on: database).sort(\.$id).limit(500)
+            if let after { page = page.filter(\.$id > after) }
+            let reports = try await page.all()
+            guard let last = reports.last else { break }
+            try await database.transaction { transaction in
+                for report in reports {
+                    report.createdAt = report.createdAt.map(KazakhstanTime.toTheHour)
+                    report.publishedAt = report.publishedAt.map(KazakhstanTime.toTheHour)
+                    report.closedAt = (report.closedAt ?? report.publishedAt).map(KazakhstanTime.toTheHour)
+                    if report.publicLatitude != nil,
+                        let precision = report.publicPrecision.flatMap(PublicPrecision.init(rawValue:)),
+                        let centre = centres[report.city]
+                    {
+                        let point = PublicLocation.make(
+                            latitude: report.latitude, longitude: report.longitude, precision: precision,
+                            cityCentre: centre, key: locationKey)
+                        report.publicLatitude = point.latitude
+                        report.publicLongitude = point.longitude
+                    }
+                    try await report.save(on: transaction)
+                }
+            }
+            after = try last.requireID()
+        }
+        if let sql = database as? any SQLDatabase {
+            try await sql.update(Report.schema).set("updated_at", to: SQLLiteral.null).run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {}
 }

@@ -59,6 +59,13 @@ enum KazakhstanTime {
 
     static func today(now: Date = Date()) -> String { dayString(now) }
 
+    /// The time with minutes and seconds dropped. Report times are stored like this so that
+    /// they cannot be matched against a proxy's access log (SPEC §6); the zone's offset is a
+    /// whole number of hours, so the hour is the same in UTC and in Kazakhstan.
+    static func toTheHour(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
+    }
+
     static func dayString(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone

@@ -14,7 +14,7 @@ enum ReportService {
     /// The insert is committed before this returns, and callers answer only after that, so an
     /// acknowledged report is durable (SPEC rule 3).
     static func submit(
-        _ valid: ValidReport, source: ReportSource, app: Application, on database: any Database
+        _ valid: ValidReport, source: ReportSource, app: Application, on database: any Database, now: Date = Date()
     )
         async throws -> Receipt
     {
@@ -44,6 +44,7 @@ enum ReportService {
         report.source = source.rawValue
         report.language = valid.language.rawValue
         report.isDemo = false
+        report.createdAt = KazakhstanTime.toTheHour(now)
         report.receiptLookup = ReceiptCode.lookupKey(for: code, key: app.secrets.receiptLookupKey)
         report.receiptHash = try await app.slowHash(code)
         try await report.create(on: database)
@@ -61,11 +62,16 @@ enum ReportService {
         return nil
     }
 
-    /// The reporter withdraws the report: it is deleted with everything attached to it.
-    static func withdraw(receipt typed: String, app: Application, on database: any Database) async throws -> Bool {
-        guard let report = try await find(receipt: typed, app: app, on: database) else { return false }
-        try await report.delete(on: database)
-        return true
+    /// The reporter withdraws the report: it is deleted with everything attached to it, and
+    /// its text is wiped from the database files too (SQLite overwrites the freed space and
+    /// folds the write-ahead log back; PostgreSQL's space is reclaimed by the retention job's
+    /// VACUUM). Every channel — website, API, bot — withdraws through here.
+    static func withdraw(_ report: Report, on database: any Database) async throws {
+        try await database.transaction { transaction in
+            try await StorageHygiene.overwriteDeletedContent(on: transaction)
+            try await report.delete(on: transaction)
+        }
+        try await StorageHygiene.foldWriteAheadLog(on: database)
     }
 }
 

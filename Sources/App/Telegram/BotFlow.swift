@@ -442,7 +442,7 @@ struct BotFlow {
                 guard try await admitted("bot-receipt", rule: app.config.rateLimits.receipt) else {
                     return try await retry("error_rate_limited")
                 }
-                try await Report.find(id, on: db)?.delete(on: db)
+                if let report = try await Report.find(id, on: db) { try await ReportService.withdraw(report, on: db) }
                 outcome.replies.append(.send(esc(text("check_deleted", language)), nil))
             } else {
                 outcome.replies.append(.send(esc(text("bot_kept", language)), nil))

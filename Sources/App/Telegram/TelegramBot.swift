@@ -142,6 +142,8 @@ final class TelegramBot: Sendable {
             return
         }
         guard let outcome else { return }  // already handled
+        // A finished conversation (a report sent or withdrawn, a draft dropped) leaves no copy in the log.
+        if outcome.state == nil { try? await StorageHygiene.foldWriteAheadLog(on: app.db) }
         if let callbackID { await answerCallback(callbackID, notice: outcome.notice) }
         await deliver(outcome.replies, to: chat)
         if outcome.reportSubmitted { reportArrived() }

@@ -11,7 +11,8 @@ struct TelegramWebhookController: RouteCollection {
     static let secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
     func boot(routes: any RoutesBuilder) throws {
-        routes.post("telegram", "webhook", use: receive)
+        // Each update may be a report; updates are counted, never logged one by one.
+        routes.grouped(CountedNotLogged()).post("telegram", "webhook", use: receive)
     }
 
     @Sendable func receive(req: Request) async throws -> Response {

@@ -5,9 +5,10 @@ import Vapor
 struct ReportWebController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("report", use: form)
-        routes.grouped(RateLimitMiddleware.report).post("report", use: submit)
+        // A reporter's requests are counted, never logged one by one (no timing trail).
+        routes.grouped(CountedNotLogged(), RateLimitMiddleware.report).post("report", use: submit)
         routes.get("check", use: checkForm)
-        let receipts = routes.grouped(RateLimitMiddleware.receipt)
+        let receipts = routes.grouped(CountedNotLogged(), RateLimitMiddleware.receipt)
         receipts.post("check", use: check)
         receipts.post("check", "delete", use: withdraw)
     }
@@ -268,11 +269,12 @@ struct ReportWebController: RouteCollection {
                 req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_delete_confirm")),
                 status: .badRequest)
         }
-        guard try await ReportService.withdraw(receipt: typed, app: req.application, on: req.db) else {
+        guard let report = try await ReportService.find(receipt: typed, app: req.application, on: req.db) else {
             return try await renderCheck(
                 req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_not_found")),
                 status: .notFound)
         }
+        try await ReportService.withdraw(report, on: req.db)
         return try await renderCheck(req, emptyCheck(deleted: true), status: .ok)
     }
 }

@@ -144,6 +144,16 @@ extension Application {
         return (account, token)
     }
 
+    /// A signed-in panel session for a new account with `role`: its cookie and form token.
+    func signIn(role: AccountRole = .moderator) async throws -> (cookie: String, csrf: String) {
+        let (account, _) = try await makeModerator(role: role)
+        let login = try await send(
+            .POST, "/admin/login", form: [("email", account.email), ("password", "correct horse battery staple")])
+        let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
+        let page = try await send(.GET, "/admin", headers: ["Cookie": cookie])
+        return (cookie, String(try #require(page.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)))
+    }
+
     /// Publishes a report through the admin API, as a moderator would.
     @discardableResult
     func publish(
