@@ -27,7 +27,9 @@ def next_step(driver):
     click(driver, "step-next")
 
 
-def report_with_javascript(driver, server, prevented):
+def report_with_javascript(driver, server, prevented, description=None):
+    """Reports with the stepped form and returns the receipt code. A unique description lets
+    a moderator find this report in the queue, whose order within an hour is not arrival."""
     driver.get(server.url + "/report?lang=ru")
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
     # One step at a time, with a progress indicator.
@@ -53,8 +55,8 @@ def report_with_javascript(driver, server, prevented):
 
     wait(driver).until(lambda d: d.find_element(By.ID, "step-what").is_displayed())
     click(driver, "kind-verbal")
-    description = driver.find_element(By.ID, "description")
-    description.send_keys("Мужчина шёл за мной от остановки и выкрикивал оскорбления. Было страшно.")
+    box = driver.find_element(By.ID, "description")
+    box.send_keys(description or "Мужчина шёл за мной от остановки и выкрикивал оскорбления. Было страшно.")
     next_step(driver)
 
     wait(driver).until(lambda d: d.find_element(By.ID, "step-who").is_displayed())
@@ -92,12 +94,17 @@ def sign_in_as_moderator(driver, server):
     wait(driver).until(lambda d: "/admin/login" not in d.current_url)
 
 
-def publish_newest(driver, server, public_text):
+def open_pending(driver, server, excerpt):
+    """Opens the pending report whose description holds `excerpt`."""
     sign_in_as_moderator(driver, server)
     driver.get(server.url + "/admin?status=pending")
-    links = driver.find_elements(By.CSS_SELECTOR, "table.queue a[href^='/admin/reports/']")
-    assert links, "the moderation queue is empty"
-    links[-1].click()  # oldest first, so the newest is last
+    rows = [row for row in driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr") if excerpt in row.text]
+    assert len(rows) == 1, f"{len(rows)} pending reports hold {excerpt!r}"
+    rows[0].find_element(By.CSS_SELECTOR, "a[href^='/admin/reports/']").click()
+
+
+def publish(driver, server, excerpt, public_text):
+    open_pending(driver, server, excerpt)
     text = wait(driver).until(EC.presence_of_element_located((By.ID, "publicDescription")))
     text.clear()
     text.send_keys(public_text)
@@ -118,8 +125,9 @@ def marker_colours(driver, server):
 
 
 def test_report_publish_and_see_it_on_the_map(server, browser):
-    code = report_with_javascript(browser, server, prevented=False)
-    publish_newest(browser, server, "Незнакомый мужчина преследовал и оскорблял на улице вечером.")
+    code = report_with_javascript(
+        browser, server, prevented=False, description="REDPIN Мужчина шёл за мной и выкрикивал оскорбления у остановки.")
+    publish(browser, server, "REDPIN", "Незнакомый мужчина преследовал и оскорблял на улице вечером.")
     colours = marker_colours(browser, server)
     assert any("pin-not-prevented" in c and s.lower() == "#c81e1e" for c, s in colours), colours
 
@@ -138,9 +146,10 @@ def test_report_publish_and_see_it_on_the_map(server, browser):
 
 
 def test_a_prevented_incident_is_blue_and_its_popup_is_plain_text(server, browser):
-    report_with_javascript(browser, server, prevented=True)
+    report_with_javascript(
+        browser, server, prevented=True, description="BLUEPIN Мужчина приставал ко мне, прохожий вмешался и он ушёл.")
     payload = 'Прохожий вмешался <img src=x onerror="window.__xss=1"><script>window.__xss=2</script> и он ушёл.'
-    publish_newest(browser, server, payload)
+    publish(browser, server, "BLUEPIN", payload)
     colours = marker_colours(browser, server)
     assert any("pin-prevented" in c and s.lower() == "#1d4ed8" for c, s in colours), colours
 

@@ -16,12 +16,13 @@ struct SameOriginMiddleware: AsyncMiddleware {
         return try await next.respond(to: request)
     }
 
-    /// Browsers since 2020–2023 send `Sec-Fetch-Site`; older ones send `Origin` on a form post
-    /// (the site's `Referrer-Policy: same-origin` keeps it a real origin rather than `null`).
-    /// Programs such as the Telegram servers or an API client send neither, and are let through.
+    /// Browsers since 2020–2023 send `Sec-Fetch-Site`, which a page cannot forge, and it alone
+    /// decides; older ones send `Origin` on a form post (the site's `Referrer-Policy:
+    /// same-origin` keeps it a real origin rather than `null`). Programs such as the Telegram
+    /// servers or an API client send neither, and are let through.
     func isSameOrigin(_ request: Request) -> Bool {
         if let site = request.headers.first(name: "Sec-Fetch-Site")?.lowercased() {
-            guard site == "same-origin" || site == "none" else { return false }
+            return site == "same-origin" || site == "none"
         }
         guard let origin = request.headers.first(name: .origin) else { return true }
         guard let url = URL(string: origin), let sent = Self.hostAndPort(url) else { return false }
