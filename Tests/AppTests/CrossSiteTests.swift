@@ -99,7 +99,8 @@ import VaporTesting
             let response = try await app.send(.POST, "/check", headers: headers, form: [("code", "AAAA")])
             #expect(response.status == .badRequest)
             let foreign: HTTPHeaders = ["Host": "127.0.0.1:8080", "Origin": "https://dauys.example.evil.kz"]
-            #expect(try await app.send(.POST, "/check", headers: foreign, form: [("code", "AAAA")]).status == .forbidden)
+            #expect(
+                try await app.send(.POST, "/check", headers: foreign, form: [("code", "AAAA")]).status == .forbidden)
         }
     }
 }

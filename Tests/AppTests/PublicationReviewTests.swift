@@ -114,8 +114,10 @@ import VaporTesting
                 ("  " + Self.revealing.uppercased() + "\n", "error_public_is_original", []),
                 ("Преследователь ждал у офиса, номер 87015551234.", "error_public_identifying", ["phone"]),
                 ("Он писал с ivan@corp.kz и vk.com/id42 каждую ночь.", "error_public_identifying", ["email", "url"]),
-                ("Приставал водитель машины 123 ABC 02, карта 4400 4301 2345 6789.", "error_public_identifying",
-                 ["card", "plate"]),
+                (
+                    "Приставал водитель машины 123 ABC 02, карта 4400 4301 2345 6789.", "error_public_identifying",
+                    ["card", "plate"]
+                ),
                 ("Требовал ИИН 900101350123, чтобы найти мой адрес.", "error_public_identifying", ["iin"]),
             ] {
                 let response = try await app.send(
@@ -154,7 +156,9 @@ import VaporTesting
             #expect(report.status == "archived")
             let closed = try #require(report.closedAt)
             #expect(closed == KazakhstanTime.toTheHour(closed))
-            #expect(try await app.send(.POST, "/api/v1/admin/reports/\(pendingID)/archive", headers: auth).status == .conflict)
+            #expect(
+                try await app.send(.POST, "/api/v1/admin/reports/\(pendingID)/archive", headers: auth).status
+                    == .conflict)
 
             // A published report stays public evidence: it is rejected, not archived.
             let publishedID = try await app.report(receipt: published).requireID()

@@ -98,7 +98,8 @@ import VaporTesting
             let apiCode = try await app.submitReport(["description": viaAPI])
             let webCode = try await app.submitReport(["description": viaWeb])
             let before = filesOnDisk(folder)
-            #expect(before.values.contains { $0.range(of: Data(viaAPI.utf8)) != nil }, "the test must see the text first")
+            #expect(
+                before.values.contains { $0.range(of: Data(viaAPI.utf8)) != nil }, "the test must see the text first")
 
             #expect(try await app.send(.DELETE, "/api/v1/receipt", json: ["code": apiCode]).status == .noContent)
             let page = try await app.send(.POST, "/check/delete", form: [("code", webCode), ("confirm", "yes")])

@@ -41,9 +41,11 @@ import VaporTesting
             }) { app in
                 try await app.submitReport()
                 #expect(try await app.send(.GET, "/tiles/12/2900/1500.png").status == .ok)
-                for file in ["dauys.sqlite", "dauys.sqlite-wal", "dauys.sqlite-shm", "secret.key", "tiles/12/2900/1500.png"]
-                {
-                    #expect(mode(folder + "/" + file) == 0o600, "\(file) is \(String(mode(folder + "/" + file), radix: 8))")
+                for file in [
+                    "dauys.sqlite", "dauys.sqlite-wal", "dauys.sqlite-shm", "secret.key", "tiles/12/2900/1500.png",
+                ] {
+                    #expect(
+                        mode(folder + "/" + file) == 0o600, "\(file) is \(String(mode(folder + "/" + file), radix: 8))")
                 }
                 for directory in ["", "/tiles", "/tiles/12", "/tiles/12/2900"] {
                     #expect(mode(folder + directory) == 0o700, "\(folder + directory)")

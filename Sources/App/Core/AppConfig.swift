@@ -154,7 +154,8 @@ struct AppConfig: Sendable {
                     setting: "DAUYS_SECRET_FILE", problem: "cannot be set together with DAUYS_SECRET; choose one")
             }
             guard secretFile.hasPrefix("/") else {
-                throw ConfigError(setting: "DAUYS_SECRET_FILE", problem: "must be an absolute path such as /etc/dauys/secret")
+                throw ConfigError(
+                    setting: "DAUYS_SECRET_FILE", problem: "must be an absolute path such as /etc/dauys/secret")
             }
         }
 

@@ -57,19 +57,14 @@ final class RequestCounts: Sendable {
 
     /// One line a minute with the counts, while the server runs; nothing in a quiet minute.
     static func schedule(_ app: Application) {
-        struct TaskKey: StorageKey { typealias Value = Task<Void, Never> }
         let logger = app.logger
         let counts = app.requestCounts
-        let task = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(60))
-                let taken = counts.take()
-                if taken.isEmpty { continue }
-                logger.info(
-                    "requests in the last minute", metadata: taken.mapValues { .stringConvertible($0) })
+        app.repeatWhileRunning(every: .seconds(60), firstAfter: .seconds(60)) {
+            let taken = counts.take()
+            if !taken.isEmpty {
+                logger.info("requests in the last minute", metadata: taken.mapValues { .stringConvertible($0) })
             }
         }
-        app.storage.set(TaskKey.self, to: task) { $0.cancel() }
     }
 }
 

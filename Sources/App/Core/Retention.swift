@@ -43,30 +43,24 @@ enum Retention {
         return Summary(contactsDeleted: contacts, setupLinksDeleted: links, botConversationsDeleted: conversations)
     }
 
-    /// Starts the hourly run for a serving or polling process; it stops when the application shuts down.
+    /// Starts the hourly run for a serving or polling process; it stops when the application
+    /// shuts down. Hourly, so an idle bot conversation is gone soon after its 24 hours.
     static func schedule(_ app: Application) {
-        struct TaskKey: StorageKey { typealias Value = Task<Void, Never> }
         let logger = app.logger
         let database = app.db
-        let task = Task {
-            while !Task.isCancelled {
-                do {
-                    let summary = try await run(on: database)
-                    logger.info(
-                        "retention ran",
-                        metadata: [
-                            "contactsDeleted": .stringConvertible(summary.contactsDeleted),
-                            "setupLinksDeleted": .stringConvertible(summary.setupLinksDeleted),
-                            "botConversationsDeleted": .stringConvertible(summary.botConversationsDeleted),
-                        ])
-                } catch {
-                    logger.error(
-                        "retention failed", metadata: ["errorType": .string(String(reflecting: type(of: error)))])
-                }
-                // Hourly, so an idle bot conversation is gone soon after its 24 hours.
-                try? await Task.sleep(for: .seconds(3600))
+        app.repeatWhileRunning(every: .seconds(3600)) {
+            do {
+                let summary = try await run(on: database)
+                logger.info(
+                    "retention ran",
+                    metadata: [
+                        "contactsDeleted": .stringConvertible(summary.contactsDeleted),
+                        "setupLinksDeleted": .stringConvertible(summary.setupLinksDeleted),
+                        "botConversationsDeleted": .stringConvertible(summary.botConversationsDeleted),
+                    ])
+            } catch {
+                logger.error("retention failed", metadata: ["errorType": .string(String(reflecting: type(of: error)))])
             }
         }
-        app.storage.set(TaskKey.self, to: task) { $0.cancel() }
     }
 }

@@ -60,7 +60,8 @@ struct Secrets: Sendable {
         if let existing = FileManager.default.contents(atPath: path) {
             let text = String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let bytes = Data(base64Encoded: text), bytes.count >= 32 else {
-                throw ConfigError(setting: setting, problem: "holds a damaged secret (\(path)); restore it from a backup")
+                throw ConfigError(
+                    setting: setting, problem: "holds a damaged secret (\(path)); restore it from a backup")
             }
             if production && !looksRandom(bytes) {
                 throw ConfigError(

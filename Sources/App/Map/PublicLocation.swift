@@ -46,7 +46,9 @@ enum PublicLocation {
         String(format: "place-100m:%.6f,%.6f", centre.latitude, centre.longitude)
     }
 
-    private static func number(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+    private static func number(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
 
     /// Centres of the 250 m cells near `place` that lie within ``candidateRing`` of it, in a
     /// fixed order (rows south to north, cells west to east).

@@ -154,7 +154,9 @@ enum ModerationService {
     /// Closes a case that will not be published: a pending report leaves the queue, a rejected
     /// one is filed away, and the contact is deleted 90 days after the first decision (SPEC §2).
     /// A published report stays public evidence; to take it down, a moderator rejects it.
-    static func archive(_ report: Report, by account: Account, on database: any Database, now: Date = Date())
+    static func archive(
+        _ report: Report, by account: Account, on database: any Database, now: Date = Date()
+    )
         async throws
     {
         guard report.reportStatus == .pending || report.reportStatus == .rejected else { throw AppError.conflict }
