@@ -78,3 +78,27 @@ import VaporTesting
         }
     }
 }
+
+/// Issue #10, point 3 continued: the order rows were written in is no trail either.
+@Suite struct WritingOrderTests {
+    @Test func theTableOrderSaysNothingAboutWhichReportCameFirst() async throws {
+        try await withApp({ $0.rateLimits.enabled = false }) { app in
+            for index in 0..<30 { try await app.submitReport(["landmark": "номер \(index)"]) }
+            let sql = try #require(app.db as? any SQLDatabase)
+            try await Retention.run(on: app.db)
+            if testsUsePostgres {
+                // One rewriting transaction for all of them: `xmin` no longer orders them.
+                let rows = try await sql.raw("SELECT COUNT(DISTINCT xmin::text) AS writers FROM reports").first()
+                #expect(try rows?.decode(column: "writers", as: Int.self) == 1)
+            }
+            let physical = try await sql.raw(
+                SQLQueryString(
+                    testsUsePostgres
+                        ? "SELECT landmark FROM reports ORDER BY ctid" : "SELECT landmark FROM reports ORDER BY rowid")
+            ).all().map { try $0.decode(column: "landmark", as: String.self) }
+            let sent = (0..<30).map { "номер \($0)" }
+            #expect(Set(physical) == Set(sent))
+            #expect(physical != sent, "the rows lie in the order they were sent")
+        }
+    }
+}

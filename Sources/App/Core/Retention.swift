@@ -37,6 +37,8 @@ enum Retention {
         let links = try await SetupToken.query(on: database).filter(\.$expiresAt < now).count()
         if links > 0 { try await SetupToken.query(on: database).filter(\.$expiresAt < now).delete() }
         let conversations = try await BotConversation.deleteExpired(on: database, now: now)
+        // Reports written since the last run no longer show which came first (PostgreSQL).
+        try await StorageHygiene.blurWritingOrder(since: now.addingTimeInterval(-3 * 3600), on: database)
         // What was deleted, here or by withdrawals since the last run, leaves the files too.
         try await StorageHygiene.foldWriteAheadLog(on: database)
         try await StorageHygiene.reclaimSpace(on: database)

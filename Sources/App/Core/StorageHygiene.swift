@@ -1,3 +1,4 @@
+import Foundation
 import Fluent
 import SQLKit
 
@@ -27,6 +28,40 @@ enum StorageHygiene {
             let row = try await sqlite.raw("PRAGMA wal_checkpoint(TRUNCATE)").first()
             if (try row?.decode(column: "busy", as: Int.self)) ?? 0 == 0 { return }
             try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Gives a new report a random row number in SQLite, so the table's order says nothing
+    /// about which report came first: without this, the n-th report of an hour would sit
+    /// beside the n-th request of that hour in a proxy's log. Runs in the inserting transaction.
+    static func placeAtRandom(_ report: Report, on database: any Database) async throws {
+        guard let sqlite = sql(database, dialect: "sqlite") else { return }
+        let id = try report.requireID()
+        // Row numbers are 64-bit; two reports drawing the same one are retried.
+        for attempt in 1...5 {
+            do {
+                try await sqlite.update(Report.schema).set(SQLColumn("rowid"), to: SQLBind(Int64.random(in: 1...(1 << 62))))
+                    .where("id", .equal, SQLBind(id)).run()
+                return
+            } catch where attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    /// PostgreSQL records the transaction that wrote each row (`xmin`) and keeps rows in the
+    /// order they were written; the hourly job rewrites the reports of the last hours in one
+    /// transaction, in random order, so neither tells which came first any more.
+    static func blurWritingOrder(since: Date, on database: any Database) async throws {
+        guard sql(database, dialect: "postgresql") != nil else { return }
+        let ids = try await Report.query(on: database).filter(\.$createdAt >= since).all(\.$id).shuffled()
+        guard !ids.isEmpty else { return }
+        try await database.transaction { transaction in
+            guard let sql = transaction as? any SQLDatabase else { return }
+            for id in ids {
+                try await sql.update(Report.schema).set(SQLColumn("status"), to: SQLColumn("status"))
+                    .where("id", .equal, SQLBind(id)).run()
+            }
         }
     }
 

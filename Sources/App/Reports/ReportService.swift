@@ -47,7 +47,11 @@ enum ReportService {
         report.createdAt = KazakhstanTime.toTheHour(now)
         report.receiptLookup = ReceiptCode.lookupKey(for: code, key: app.secrets.receiptLookupKey)
         report.receiptHash = try await app.slowHash(code)
-        try await report.create(on: database)
+        report.id = UUID()
+        try await database.transaction { transaction in
+            try await report.create(on: transaction)
+            try await StorageHygiene.placeAtRandom(report, on: transaction)
+        }
         return Receipt(receipt: code, status: report.status)
     }
 
