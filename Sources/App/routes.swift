@@ -1,74 +1,107 @@
-import Fluent
-import SQLKit
 import Vapor
 
-/// The table of contents of every URL the server answers.
+/// Every URL the server answers, grouped by who may call it and what guards it.
+///
+/// | group | who | guards |
+/// |---|---|---|
+/// | public | anyone | none: reads only, nothing about the visitor is kept |
+/// | reporter | whoever sends or follows a report | abuse limits; counted, never logged one by one |
+/// | panel | moderators and administrators | session cookie, form token; admin pages need the admin role |
+/// | admin API | the same, from programs | bearer token |
+/// | Telegram | Telegram's servers | the webhook secret, checked in the handler |
+///
+/// Every group also has the site-wide guards of `configure.swift`: security headers, the
+/// cross-site check on anything that changes data, and the privacy-keeping request log.
 func routes(_ app: Application) throws {
-    // MARK: Public website
-    try app.register(collection: MapWebController())
-    try app.register(collection: ReportWebController())
-    try app.register(collection: VendorFilesController())
-    try app.register(collection: TileProxyController())
-    try app.register(collection: HelpWebController())
-    try app.register(collection: SelfCheckWebController())
-    try app.register(collection: FAQWebController())
-    try app.register(collection: GuidesWebController())
-    app.get("healthz", use: health)
-
-    // MARK: Public JSON API
     let api = app.grouped("api", "v1")
-    try api.register(collection: PublicAPIController())
+    let map = MapWebController(), mapAPI = MapAPIController(), tiles = TileProxyController()
+    let reports = ReportWebController(), reportAPI = ReportAPIController()
+    let help = HelpWebController(), guides = GuidesWebController(), faq = FAQWebController()
+    let selfCheck = SelfCheckWebController(), helpAPI = HelpAPIController()
 
-    // MARK: Admin panel (session) and admin API (bearer token)
-    try app.grouped(app.sessions.middleware).register(collection: AdminWebController())
-    try app.grouped(app.sessions.middleware).register(collection: AdminHotlinesController())
-    try app.grouped(app.sessions.middleware).register(collection: AdminGuidesController())
-    try app.grouped(app.sessions.middleware).register(collection: AdminFAQController())
-    try api.grouped("admin").grouped(BearerAccountMiddleware()).register(collection: AdminAPIController())
+    // MARK: Public — anyone; nothing about the visitor is kept
+    app.get(use: map.home)
+    app.get("report", use: reports.form)
+    app.get("check", use: reports.checkForm)
+    app.get("help", use: help.hotlines)
+    app.get("guides", use: guides.list)
+    app.get("guides", ":slug", use: guides.show)
+    app.get("faq", use: faq.page)
+    app.get("self-check", use: selfCheck.form)
+    app.post("self-check", use: selfCheck.answer)
+    app.get("tiles", ":z", ":x", ":file", use: tiles.tile)
+    app.get("vendor", ":package", "**", use: VendorFilesController().file)
+    app.get("healthz", use: health)
+    api.get("incidents", use: mapAPI.incidents)
+    api.get("cities", use: mapAPI.cities)
+    api.get("hotlines", use: helpAPI.hotlines)
+    api.get("guides", use: helpAPI.guides)
+    api.get("guides", ":slug", use: helpAPI.guide)
+    api.get("openapi.json", use: openAPIDocument)
 
-    // MARK: Telegram bot webhook (long polling needs no route: `dauys telegram poll`)
-    try app.register(collection: TelegramWebhookController())
-}
+    // MARK: Reporter — sends or follows a report: abuse limits; counted, never logged one by one
+    let sending = app.grouped(CountedNotLogged(), RateLimitMiddleware.report)
+    sending.post("report", use: reports.submit)
+    sending.grouped("api", "v1").post("reports", use: reportAPI.submit)
+    let following = app.grouped(CountedNotLogged(), RateLimitMiddleware.receipt)
+    following.post("check", use: reports.check)
+    following.post("check", "delete", use: reports.withdraw)
+    following.grouped("api", "v1").post("receipt", use: reportAPI.lookUpReceipt)
+    following.grouped("api", "v1").delete("receipt", use: reportAPI.withdraw)
 
-/// 200 when the database answers, 503 otherwise.
-@Sendable func health(req: Request) async throws -> Response {
-    do {
-        guard let sql = req.db as? any SQLDatabase else { throw AppError.notFound }
-        try await sql.raw("SELECT 1").run()
-        return Response(status: .ok, body: .init(string: "ok"))
-    } catch {
-        return Response(status: .serviceUnavailable, body: .init(string: "database unavailable"))
-    }
-}
+    // MARK: Panel — session cookie; signing in is rate-limited
+    let admin = app.grouped("admin").grouped(app.sessions.middleware)
+    let signIn = SignInWebController()
+    admin.get("login", use: signIn.loginForm)
+    let attempts = admin.grouped(RateLimitMiddleware.login)
+    attempts.post("login", use: signIn.login)
+    attempts.get("setup", ":token", use: signIn.setupForm)
+    attempts.post("setup", ":token", use: signIn.setup)
 
-/// Browser libraries from Debian's packages, served by our own server (SPEC rule 2).
-struct VendorFilesController: RouteCollection {
-    /// URL folder → folder on disk. Nothing outside these folders is ever served. Debian puts
-    /// Leaflet.markercluster into Leaflet's own folder.
-    static let folders = [
-        "leaflet": "/usr/share/javascript/leaflet",
-        "chart.js": "/usr/share/javascript/chart.js",
-    ]
+    // MARK: Panel — signed in (any role), form token on every POST
+    let signedIn = admin.grouped(AdminPageMiddleware())
+    let moderation = AdminWebController()
+    signedIn.get(use: moderation.queue)
+    signedIn.get("reports", ":id", use: moderation.show)
+    signedIn.post("reports", ":id", "save", use: moderation.save)
+    signedIn.post("reports", ":id", "publish", use: moderation.publish)
+    signedIn.post("reports", ":id", "reject", use: moderation.reject)
+    signedIn.post("reports", ":id", "archive", use: moderation.archive)
+    signedIn.get("audit", use: moderation.audit)
+    signedIn.get("password", use: signIn.passwordForm)
+    signedIn.post("password", use: signIn.changePassword)
+    signedIn.post("logout", use: signIn.logout)
 
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("vendor", ":package", "**", use: file)
-    }
+    // MARK: Panel — administrators only
+    let administrators = signedIn.grouped(AdminRoleMiddleware())
+    let hotlines = AdminHotlinesController(), guideEditor = AdminGuidesController(), faqEditor = AdminFAQController()
+    administrators.get("hotlines", use: hotlines.list)
+    administrators.get("hotlines", "new", use: hotlines.newForm)
+    administrators.post("hotlines", use: hotlines.create)
+    administrators.get("hotlines", ":id", use: hotlines.editForm)
+    administrators.post("hotlines", ":id", use: hotlines.update)
+    administrators.get("guides", use: guideEditor.list)
+    administrators.get("guides", "new", use: guideEditor.newForm)
+    administrators.post("guides", use: guideEditor.create)
+    administrators.get("guides", ":id", use: guideEditor.editForm)
+    administrators.post("guides", ":id", use: guideEditor.update)
+    administrators.get("faq", use: faqEditor.list)
+    administrators.get("faq", "new", use: faqEditor.newForm)
+    administrators.post("faq", use: faqEditor.create)
+    administrators.get("faq", ":id", use: faqEditor.editForm)
+    administrators.post("faq", ":id", use: faqEditor.update)
 
-    @Sendable func file(req: Request) async throws -> Response {
-        guard let package = req.parameters.get("package"), let root = Self.folders[package] else {
-            throw AppError.notFound
-        }
-        let parts = req.parameters.getCatchall()
-        guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !$0.contains("\\") }) else {
-            throw AppError.notFound
-        }
-        let path = root + "/" + parts.joined(separator: "/")
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw AppError.notFound
-        }
-        let response = try await req.fileio.asyncStreamFile(at: path)
-        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=86400")
-        return response
-    }
+    // MARK: Admin API — bearer token
+    let bearer = api.grouped("admin").grouped(BearerAccountMiddleware())
+    let adminAPI = AdminAPIController()
+    bearer.get("reports", use: adminAPI.list)
+    bearer.get("reports", ":id", use: adminAPI.show)
+    bearer.post("reports", ":id", "publish", use: adminAPI.publish)
+    bearer.post("reports", ":id", "reject", use: adminAPI.reject)
+    bearer.post("reports", ":id", "archive", use: adminAPI.archive)
+    bearer.get("audit", use: adminAPI.audit)
+
+    // MARK: Telegram — webhook secret checked in the handler; updates counted, never logged
+    // one by one (long polling needs no route: `dauys telegram poll`)
+    app.grouped(CountedNotLogged()).post("telegram", "webhook", use: TelegramWebhookController().receive)
 }

@@ -18,7 +18,7 @@ import Vapor
                 #expect(report.isDemo && report.status == "published")
                 #expect(KazakhstanBounds.contains(latitude: report.latitude, longitude: report.longitude))
                 #expect(report.incidentDate <= KazakhstanTime.today() && report.incidentDate >= "2000-01-01")
-                #expect(ReportInput.descriptionLength.contains(report.description.count))
+                #expect(ReportRules.descriptionLength.contains(report.description.count))
                 #expect(!report.kinds.isEmpty)
                 #expect((report.perpetrator == "known") == (report.perpetratorRelation != nil))
                 #expect(report.prevented == (report.preventedBy != nil))

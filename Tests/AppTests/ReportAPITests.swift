@@ -107,7 +107,7 @@ import VaporTesting
     @Test func citiesComeInTheAskedLanguage() async throws {
         try await withApp { app in
             let response = try await app.send(.GET, "/api/v1/cities?lang=kk")
-            let cities = try response.content.decode([PublicAPIController.CityDTO].self)
+            let cities = try response.content.decode([MapAPIController.CityDTO].self)
             #expect(cities.count == CityCatalog.all.count)
             #expect(cities.first { $0.slug == "aktobe" }?.name == "Ақтөбе")
             #expect(cities.first { $0.slug == "oral" }?.names["ru"] == "Уральск")

@@ -131,3 +131,10 @@ struct LanguageCookieMiddleware: AsyncMiddleware {
         return response
     }
 }
+
+/// The `lang` query parameter of reference endpoints; when absent, the request's language.
+func languageParameter(_ req: Request) throws -> Language {
+    guard let raw = try? req.query.get(String.self, at: "lang") else { return req.language }
+    guard let language = Language(rawValue: raw) else { throw AppError.badRequest(field: "lang", key: "error_choice") }
+    return language
+}

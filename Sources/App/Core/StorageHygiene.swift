@@ -1,5 +1,5 @@
-import Foundation
 import Fluent
+import Foundation
 import SQLKit
 
 /// Makes deleted words leave the disk, not only the tables (issue #10): a withdrawn report, a
@@ -40,10 +40,12 @@ enum StorageHygiene {
         // Row numbers are 64-bit; two reports drawing the same one are retried.
         for attempt in 1...5 {
             do {
-                try await sqlite.update(Report.schema).set(SQLColumn("rowid"), to: SQLBind(Int64.random(in: 1...(1 << 62))))
-                    .where("id", .equal, SQLBind(id)).run()
+                try await sqlite.update(Report.schema).set(
+                    SQLColumn("rowid"), to: SQLBind(Int64.random(in: 1...(1 << 62)))
+                )
+                .where("id", .equal, SQLBind(id)).run()
                 return
-            } catch where attempt < 5 {
+            } catch  where attempt < 5 {
                 continue
             }
         }

@@ -2,16 +2,7 @@ import Fluent
 import Vapor
 
 /// Administrators edit, translate, order and hide the questions and answers.
-struct AdminFAQController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let faq = routes.grouped("admin", "faq").grouped(AdminPageMiddleware(), AdminRoleMiddleware())
-        faq.get(use: list)
-        faq.get("new", use: newForm)
-        faq.post(use: create)
-        faq.get(":id", use: editForm)
-        faq.post(":id", use: update)
-    }
-
+struct AdminFAQController {
     struct Row: Encodable {
         var id: String
         var question: String

@@ -2,16 +2,7 @@ import Fluent
 import Vapor
 
 /// Administrators write and translate the guides: the three languages side by side.
-struct AdminGuidesController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let guides = routes.grouped("admin", "guides").grouped(AdminPageMiddleware(), AdminRoleMiddleware())
-        guides.get(use: list)
-        guides.get("new", use: newForm)
-        guides.post(use: create)
-        guides.get(":id", use: editForm)
-        guides.post(":id", use: update)
-    }
-
+struct AdminGuidesController {
     struct Row: Encodable {
         var id: String
         var title: String

@@ -94,11 +94,7 @@ enum FAQLibrary {
     }
 }
 
-struct FAQWebController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("faq", use: page)
-    }
-
+struct FAQWebController {
     struct Item: Encodable {
         var slug: String
         /// `#slug`, for the table of contents (Leaf has no way to write a literal `#` before a tag).

@@ -153,12 +153,7 @@ struct GuideDTO: Content, Equatable {
     }
 }
 
-struct GuidesWebController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("guides", use: list)
-        routes.get("guides", ":slug", use: show)
-    }
-
+struct GuidesWebController {
     struct ListContent: Encodable {
         var settings: [GuideSummaryDTO]
         var kinds: [GuideSummaryDTO]

@@ -2,11 +2,7 @@ import Fluent
 import Vapor
 
 /// The help section: where to call, by city.
-struct HelpWebController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("help", use: hotlines)
-    }
-
+struct HelpWebController {
     struct Entry: Encodable {
         var name: String
         var about: String

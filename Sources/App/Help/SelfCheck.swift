@@ -55,12 +55,7 @@ enum SelfCheck {
     }
 }
 
-struct SelfCheckWebController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("self-check", use: form)
-        routes.post("self-check", use: answer)
-    }
-
+struct SelfCheckWebController {
     struct Question: Encodable {
         var id: String
         var text: String

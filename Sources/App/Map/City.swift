@@ -122,3 +122,9 @@ func cityCentresJSON(_ cities: [City]) throws -> String {
     let points = cities.map { CityPoint(slug: $0.id ?? "", lat: $0.latitude, lon: $0.longitude) }
     return String(decoding: try JSONEncoder().encode(points), as: UTF8.self)
 }
+
+/// The cities by slug.
+func cityIndex(_ database: any Database) async throws -> [String: City] {
+    Dictionary(
+        uniqueKeysWithValues: try await allCities(on: database).compactMap { city in city.id.map { ($0, city) } })
+}

@@ -5,13 +5,9 @@ import Vapor
 ///
 /// Tiles are cached on disk under `<data>/tiles/z/x/y.png`, fresh for 30 days, and the cache is
 /// trimmed (oldest files first) when it grows past its size bound.
-struct TileProxyController: RouteCollection {
+struct TileProxyController {
     /// What the map scripts load tiles from: always our own server.
     static let template = "/tiles/{z}/{x}/{y}.png"
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("tiles", ":z", ":x", ":file", use: tile)
-    }
 
     struct TileAddress: Equatable {
         var z: Int

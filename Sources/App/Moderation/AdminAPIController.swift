@@ -2,16 +2,7 @@ import Fluent
 import Vapor
 
 /// Moderation through the API, `/api/v1/admin`, with bearer tokens from `dauys admin token`.
-struct AdminAPIController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("reports", use: list)
-        routes.get("reports", ":id", use: show)
-        routes.post("reports", ":id", "publish", use: publish)
-        routes.post("reports", ":id", "reject", use: reject)
-        routes.post("reports", ":id", "archive", use: archive)
-        routes.get("audit", use: audit)
-    }
-
+struct AdminAPIController {
     /// Everything a moderator sees of a report, the originals included (never the public API).
     struct ReportDTO: Content {
         var id: UUID

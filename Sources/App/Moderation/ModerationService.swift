@@ -24,15 +24,12 @@ enum ModerationService {
         return report
     }
 
+    /// A public text follows the same rules as a reporter's description.
     static func validPublicDescription(_ raw: String?) throws -> String {
-        guard let text = TextRules.trimmed(raw) else {
-            throw AppError.validation(["publicDescription": "error_required"])
+        switch ReportRules.description(raw) {
+        case .success(let text): return text
+        case .failure(let problem): throw AppError.validation(["publicDescription": problem.key])
         }
-        guard ReportInput.descriptionLength.contains(text.count) else {
-            throw AppError.validation(["publicDescription": "error_description_length"])
-        }
-        guard TextRules.isClean(text) else { throw AppError.validation(["publicDescription": "error_text_characters"]) }
-        return text
     }
 
     /// A public text that may be published: a valid length, not the reporter's own words, and

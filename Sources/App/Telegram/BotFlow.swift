@@ -287,8 +287,10 @@ struct BotFlow {
                 state.draft.latitude = latitude
                 state.draft.longitude = longitude
                 state.draft.city = city.id
-                state.draft.landmark = place.flatMap { TextRules.trimmed(String($0.prefix(200))) }
-                    .flatMap { TextRules.isClean($0) ? $0 : nil }
+                // A venue's name is the landmark when it passes the same rule as a typed one.
+                state.draft.landmark =
+                    (try? ReportRules.landmark(place.map { String($0.prefix(ReportRules.landmarkLength)) }).get())
+                    ?? nil
                 let noted = text("bot_location_noted", language).replacingOccurrences(
                     of: "{city}", with: city.name(language))
                 return try await advance(.placeType, acknowledge: esc(noted))
@@ -309,8 +311,10 @@ struct BotFlow {
             if value == "skip" {
                 state.draft.landmark = nil
             } else {
-                guard let landmark = TextRules.trimmed(typed), landmark.count <= 200, TextRules.isClean(landmark)
-                else { return try await retry("error_landmark") }
+                let checked = ReportRules.landmark(typed)
+                guard case .success(let landmark?) = checked else {
+                    return try await retry(checked.problem ?? "error_landmark")
+                }
                 state.draft.landmark = landmark
             }
             try await advance(.placeType)
@@ -358,10 +362,10 @@ struct BotFlow {
             state.draft.preventedBy = by.rawValue
             try await advance()
         case .description:
-            guard let description = TextRules.trimmed(typed),
-                ReportInput.descriptionLength.contains(description.count)
-            else { return try await retry("error_description_length") }
-            guard TextRules.isClean(description) else { return try await retry("error_text_characters") }
+            let checked = ReportRules.description(typed)
+            guard case .success(let description) = checked else {
+                return try await retry(checked.problem ?? "error_description_length")
+            }
             state.draft.description = description
             try await advance()
         case .ageBand:
@@ -384,8 +388,10 @@ struct BotFlow {
             if value == "skip" {
                 state.contactSealed = nil
             } else {
-                guard let contact = TextRules.trimmed(typed), contact.count <= 200, TextRules.isContact(contact)
-                else { return try await retry("error_contact") }
+                let checked = ReportRules.contact(typed)
+                guard case .success(let contact?) = checked else {
+                    return try await retry(checked.problem ?? "error_contact")
+                }
                 state.contactSealed = try ContactSealing.seal(contact, key: app.secrets.contactKey)
             }
             try await advance()

@@ -7,13 +7,8 @@ import Vapor
 /// The secret-token header is compared in constant time; a missing one gets 401, a wrong one
 /// 403, and nothing is stored or handled. A good update is handed to the bot and answered
 /// with 200 at once: Telegram resends updates whose answer is slow.
-struct TelegramWebhookController: RouteCollection {
+struct TelegramWebhookController {
     static let secretHeader = "X-Telegram-Bot-Api-Secret-Token"
-
-    func boot(routes: any RoutesBuilder) throws {
-        // Each update may be a report; updates are counted, never logged one by one.
-        routes.grouped(CountedNotLogged()).post("telegram", "webhook", use: receive)
-    }
 
     @Sendable func receive(req: Request) async throws -> Response {
         guard let bot = req.application.telegramBot else { throw AppError.notFound }

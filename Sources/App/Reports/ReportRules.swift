@@ -53,79 +53,72 @@ struct ValidReport: Sendable, Equatable {
     var language: Language
 }
 
-/// Kazakhstan has used one time zone, UTC+5, since 2024-03-01 (kz-help-facts §6).
-enum KazakhstanTime {
-    static let zone = TimeZone(secondsFromGMT: 5 * 3600)!
+/// The rules of SPEC §2 for the fields a reporter types. The web form, the API and the bot all
+/// check through these, so a limit is written once. Each returns the cleaned value, or the
+/// translation key of what is wrong with it.
+enum ReportRules {
+    static let descriptionLength = 20...5000
+    static let landmarkLength = 200
+    static let contactLength = 200
+    static let earliestDate = "2000-01-01"
 
-    static func today(now: Date = Date()) -> String { dayString(now) }
-
-    /// The time with minutes and seconds dropped. Report times are stored like this so that
-    /// they cannot be matched against a proxy's access log (SPEC §6); the zone's offset is a
-    /// whole number of hours, so the hour is the same in UTC and in Kazakhstan.
-    static func toTheHour(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
+    /// A real day written `YYYY-MM-DD`, not in the future and not before 2000.
+    static func date(_ raw: String?, today: String) -> Result<String, FieldProblem> {
+        guard let date = TextRules.trimmed(raw) else { return .failure("error_required") }
+        if !KazakhstanTime.isValidDay(date) { return .failure("error_date_format") }
+        if date > today { return .failure("error_date_future") }
+        if date < earliestDate { return .failure("error_date_too_old") }
+        return .success(date)
     }
 
-    static func dayString(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+    /// Optional; up to 200 characters of clean text.
+    static func landmark(_ raw: String?) -> Result<String?, FieldProblem> {
+        guard let landmark = TextRules.trimmed(raw) else { return .success(nil) }
+        guard landmark.count <= landmarkLength, TextRules.isClean(landmark) else { return .failure("error_landmark") }
+        return .success(landmark)
     }
 
-    /// Whether `text` is a real calendar day written `YYYY-MM-DD`.
-    static func isValidDay(_ text: String) -> Bool {
-        let pieces = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard pieces.count == 3, pieces[0].count == 4, pieces[1].count == 2, pieces[2].count == 2,
-            pieces.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-            let year = Int(pieces[0]), let month = Int(pieces[1]), let day = Int(pieces[2]),
-            (1...12).contains(month), day >= 1
-        else { return false }
-        let isLeap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let lengths = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return day <= lengths[month - 1]
+    /// Required; 20–5,000 characters of clean text in any script.
+    static func description(_ raw: String?) -> Result<String, FieldProblem> {
+        guard let description = TextRules.trimmed(raw) else { return .failure("error_required") }
+        guard descriptionLength.contains(description.count) else { return .failure("error_description_length") }
+        guard TextRules.isClean(description) else { return .failure("error_text_characters") }
+        return .success(description)
     }
-}
 
-/// Kazakhstan's bounding box (SPEC §2).
-enum KazakhstanBounds {
-    static let latitude = 40.5...55.5
-    static let longitude = 46.4...87.4
-
-    static func contains(latitude: Double, longitude: Double) -> Bool {
-        latitude.isFinite && longitude.isFinite && Self.latitude.contains(latitude)
-            && Self.longitude.contains(longitude)
+    /// Optional; an e-mail address, a phone number or a Telegram handle.
+    static func contact(_ raw: String?) -> Result<String?, FieldProblem> {
+        guard let contact = TextRules.trimmed(raw) else { return .success(nil) }
+        guard contact.count <= contactLength, TextRules.isContact(contact) else { return .failure("error_contact") }
+        return .success(contact)
     }
 }
 
-enum TextRules {
-    /// Free text may hold any script and emoji, but no control characters other than line
-    /// breaks and tabs (a NUL byte would also be refused by PostgreSQL).
-    static func isClean(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { scalar in
-            if scalar == "\n" || scalar == "\r" || scalar == "\t" { return true }
-            return scalar.properties.generalCategory != .control && !scalar.properties.isNoncharacterCodePoint
+/// What is wrong with one field: a translation key.
+struct FieldProblem: Error, Equatable, ExpressibleByStringLiteral {
+    var key: String
+    init(stringLiteral key: String) { self.key = key }
+}
+
+extension Result where Failure == FieldProblem {
+    /// The translation key of the problem, or nil when the value is fine.
+    var problem: String? {
+        if case .failure(let problem) = self { return problem.key }
+        return nil
+    }
+
+    /// The value, or nil after noting the problem under `field` in `errors`.
+    func value(noting field: String, in errors: inout [String: String]) -> Success? {
+        switch self {
+        case .success(let value): return value
+        case .failure(let problem):
+            errors[field] = problem.key
+            return nil
         }
-    }
-
-    /// Trims and returns nil for blank text.
-    static func trimmed(_ text: String?) -> String? {
-        guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
-        return text
-    }
-
-    /// An email address, a phone number or a Telegram handle.
-    static func isContact(_ text: String) -> Bool {
-        let email = #"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$"#
-        let phone = #"^\+?[0-9][0-9 ()\-]{5,19}$"#
-        let handle = #"^@?[A-Za-z][A-Za-z0-9_]{4,31}$"#
-        return [email, phone, handle].contains { text.range(of: $0, options: .regularExpression) != nil }
     }
 }
 
 extension ReportInput {
-    static let descriptionLength = 20...5000
-
     /// Checks every rule and reports every broken one at once, keyed by API field name.
     func validate(
         cities: [String: City], fallbackLanguage: Language, today: String = KazakhstanTime.today()
@@ -158,18 +151,7 @@ extension ReportInput {
 
         let role = required(role, "role", as: ReporterRole.self)
 
-        let date = TextRules.trimmed(date)
-        if let date {
-            if !KazakhstanTime.isValidDay(date) {
-                errors["date"] = "error_date_format"
-            } else if date > today {
-                errors["date"] = "error_date_future"
-            } else if date < "2000-01-01" {
-                errors["date"] = "error_date_too_old"
-            }
-        } else {
-            errors["date"] = "error_required"
-        }
+        let date = ReportRules.date(date, today: today).value(noting: "date", in: &errors)
 
         var band = optional(timeBand, "timeBand", as: TimeBand.self)
         let time = TextRules.trimmed(time)
@@ -211,8 +193,7 @@ extension ReportInput {
             errors["longitude"] = "error_required"
         }
 
-        let landmark = TextRules.trimmed(landmark)
-        if let landmark, landmark.count > 200 || !TextRules.isClean(landmark) { errors["landmark"] = "error_landmark" }
+        let landmark = ReportRules.landmark(landmark).value(noting: "landmark", in: &errors) ?? nil
 
         let placeType = required(placeType, "placeType", as: PlaceType.self)
 
@@ -252,22 +233,12 @@ extension ReportInput {
             errors["prevented"] = "error_required"
         }
 
-        let description = TextRules.trimmed(description)
-        if let description {
-            if !Self.descriptionLength.contains(description.count) {
-                errors["description"] = "error_description_length"
-            } else if !TextRules.isClean(description) {
-                errors["description"] = "error_text_characters"
-            }
-        } else {
-            errors["description"] = "error_required"
-        }
+        let description = ReportRules.description(description).value(noting: "description", in: &errors)
 
         let ageBand = optional(ageBand, "ageBand", as: AgeBand.self)
         let gender = optional(gender, "gender", as: Gender.self)
 
-        let contact = TextRules.trimmed(contact)
-        if let contact, contact.count > 200 || !TextRules.isContact(contact) { errors["contact"] = "error_contact" }
+        let contact = ReportRules.contact(contact).value(noting: "contact", in: &errors) ?? nil
 
         if publishConsent == nil { errors["publishConsent"] = "error_required" }
         let language = optional(language, "language", as: Language.self) ?? fallbackLanguage

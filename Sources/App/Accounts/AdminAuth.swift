@@ -93,3 +93,11 @@ struct AdminPageMiddleware: AsyncMiddleware {
         return try await next.respond(to: request)
     }
 }
+
+/// Only administrators (not moderators) pass: help content, accounts, exports.
+struct AdminRoleMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.account?.accountRole == .admin else { throw AppError.forbidden }
+        return try await next.respond(to: request)
+    }
+}

@@ -2,17 +2,7 @@ import Fluent
 import Vapor
 
 /// The report form and "check my report" pages. Both work without JavaScript.
-struct ReportWebController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("report", use: form)
-        // A reporter's requests are counted, never logged one by one (no timing trail).
-        routes.grouped(CountedNotLogged(), RateLimitMiddleware.report).post("report", use: submit)
-        routes.get("check", use: checkForm)
-        let receipts = routes.grouped(CountedNotLogged(), RateLimitMiddleware.receipt)
-        receipts.post("check", use: check)
-        receipts.post("check", "delete", use: withdraw)
-    }
-
+struct ReportWebController {
     /// The form as the browser posts it: every value a string, checkboxes as `kinds[]`.
     struct ReportForm: Content {
         var role: String?

@@ -2,11 +2,7 @@ import Fluent
 import Vapor
 
 /// The home page: the public map of published incidents with its filters.
-struct MapWebController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get(use: home)
-    }
-
+struct MapWebController {
     /// The filter form as the browser sends it; single choices keep it easy on a phone.
     struct FilterForm: Content {
         var from: String?

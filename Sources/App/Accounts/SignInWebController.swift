@@ -1,0 +1,134 @@
+import Fluent
+import Vapor
+
+/// Signing in and out of the panel, the first administrator's setup link, and changing one's
+/// password.
+struct SignInWebController {
+    struct LoginContent: Encodable {
+        var email: String
+        var error: String?
+    }
+
+    struct LoginForm: Content {
+        var email: String?
+        var password: String?
+    }
+
+    private func renderLogin(_ req: Request, email: String, error: String?, status: HTTPStatus) async throws -> Response
+    {
+        let view = try await req.view.render(
+            "admin/login",
+            PageContext(
+                req, title: req.text("admin_login_title"), nav: "admin",
+                content: LoginContent(email: email, error: error)))
+        return try await view.encodeResponse(status: status, for: req)
+    }
+
+    @Sendable func loginForm(req: Request) async throws -> Response {
+        try await renderLogin(req, email: "", error: nil, status: .ok)
+    }
+
+    @Sendable func login(req: Request) async throws -> Response {
+        let form = (try? req.content.decode(LoginForm.self)) ?? LoginForm()
+        let email = String((form.email ?? "").prefix(254))
+        switch try await AccountService.login(
+            email: email, password: form.password ?? "", app: req.application, on: req.db)
+        {
+        case .success(let account):
+            try await AdminSession.start(req, account: account)
+            return req.redirect(to: account.mustChangePassword ? "/admin/password" : "/admin")
+        case .wrongCredentials:
+            return try await renderLogin(req, email: email, error: req.text("admin_login_wrong"), status: .unauthorized)
+        case .locked:
+            return try await renderLogin(
+                req, email: email, error: req.text("admin_login_locked"), status: .tooManyRequests)
+        }
+    }
+
+    struct SetupContent: Encodable {
+        var token: String
+        var email: String
+        var errors: MessageList
+    }
+
+    struct SetupForm: Content {
+        var email: String?
+        var password: String?
+    }
+
+    @Sendable func setupForm(req: Request) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        guard try await AccountService.isValidSetupToken(token, on: req.db) else { throw AppError.notFound }
+        let view = try await req.view.render(
+            "admin/setup",
+            PageContext(
+                req, title: req.text("admin_setup_title"), nav: "admin",
+                content: SetupContent(token: token, email: "", errors: [])))
+        return try await view.encodeResponse(for: req)
+    }
+
+    @Sendable func setup(req: Request) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        let form = (try? req.content.decode(SetupForm.self)) ?? SetupForm()
+        do {
+            let account = try await AccountService.completeSetup(
+                token: token, email: form.email ?? "", password: form.password ?? "", app: req.application, on: req.db)
+            try await AdminSession.start(req, account: account)
+            return req.redirect(to: "/admin")
+        } catch let error as AppError where error.status == .badRequest {
+            let content = SetupContent(
+                token: token, email: String((form.email ?? "").prefix(254)),
+                errors: MessageList(error.fields.values.map { req.text($0) }))
+            let view = try await req.view.render(
+                "admin/setup", PageContext(req, title: req.text("admin_setup_title"), nav: "admin", content: content))
+            return try await view.encodeResponse(status: .badRequest, for: req)
+        }
+    }
+
+    @Sendable func logout(req: Request) async throws -> Response {
+        req.session.destroy()
+        return req.redirect(to: "/admin/login")
+    }
+
+    struct PasswordContent: Encodable {
+        var csrf: String
+        var errors: MessageList
+        var mustChange: Bool
+    }
+
+    struct PasswordForm: Content {
+        var password: String?
+        var confirmation: String?
+    }
+
+    @Sendable func passwordForm(req: Request) async throws -> Response {
+        let account = try req.requireAccount()
+        let content = PasswordContent(
+            csrf: AdminSession.csrfToken(req), errors: [], mustChange: account.mustChangePassword)
+        return try await req.view.render(
+            "admin/password", PageContext(req, title: req.text("admin_password_title"), nav: "admin", content: content)
+        ).encodeResponse(for: req)
+    }
+
+    @Sendable func changePassword(req: Request) async throws -> Response {
+        let account = try req.requireAccount()
+        let form = (try? req.content.decode(PasswordForm.self)) ?? PasswordForm()
+        var errors: [String] = []
+        if form.password != form.confirmation {
+            errors.append(req.text("error_password_mismatch"))
+        } else {
+            do {
+                try await AccountService.changePassword(
+                    account, to: form.password ?? "", app: req.application, on: req.db)
+                return req.redirect(to: "/admin")
+            } catch let error as AppError {
+                errors = error.fields.values.map { req.text($0) }
+            }
+        }
+        let content = PasswordContent(
+            csrf: AdminSession.csrfToken(req), errors: MessageList(errors), mustChange: account.mustChangePassword)
+        return try await req.view.render(
+            "admin/password", PageContext(req, title: req.text("admin_password_title"), nav: "admin", content: content)
+        ).encodeResponse(status: .badRequest, for: req)
+    }
+}

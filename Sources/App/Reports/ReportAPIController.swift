@@ -1,0 +1,42 @@
+import Fluent
+import Vapor
+
+/// A reporter's side of the JSON API: send a report, look it up and withdraw it by its receipt
+/// code (SPEC §7). Routes and their guards are listed in `routes.swift`.
+struct ReportAPIController {
+    @Sendable func submit(req: Request) async throws -> Response {
+        let input = try req.jsonBody(ReportInput.self)
+        let cities = try await cityIndex(req.db)
+        let valid = try input.validate(cities: cities, fallbackLanguage: req.language).get()
+        let receipt = try await ReportService.submit(valid, source: .web, app: req.application, on: req.db)
+        req.application.telegramBot?.reportArrived()
+        let response = Response(status: .created)
+        try response.content.encode(receipt, as: .json)
+        return response
+    }
+
+    struct ReceiptRequest: Content {
+        var code: String?
+    }
+
+    @Sendable func lookUpReceipt(req: Request) async throws -> ReceiptStatusDTO {
+        let report = try await reportForReceipt(req)
+        return ReceiptStatusDTO(report)
+    }
+
+    @Sendable func withdraw(req: Request) async throws -> Response {
+        let report = try await reportForReceipt(req)
+        try await ReportService.withdraw(report, on: req.db)
+        return Response(status: .noContent)
+    }
+
+    private func reportForReceipt(_ req: Request) async throws -> Report {
+        let body = try req.jsonBody(ReceiptRequest.self)
+        guard let code = TextRules.trimmed(body.code) else { throw AppError.validation(["code": "error_required"]) }
+        guard ReceiptCode.normalize(code) != nil else { throw AppError.validation(["code": "error_receipt_format"]) }
+        guard let report = try await ReportService.find(receipt: code, app: req.application, on: req.db) else {
+            throw AppError.receiptNotFound
+        }
+        return report
+    }
+}
