@@ -70,7 +70,7 @@ import VaporTesting
             let code = try await app.submitReport()
             let status = try await app.send(.POST, "/api/v1/receipt", json: ["code": code.lowercased()])
             #expect(status.status == .ok)
-            let dto = try status.content.decode(ReceiptStatusDTO.self)
+            let dto = try status.content.decode(ReceiptView.self)
             #expect(dto.status == "pending")
             #expect(dto.publicVersion == nil)
 
@@ -97,7 +97,7 @@ import VaporTesting
                 json: ["reasonCode": "insufficient_detail", "reason": "Напишите, пожалуйста, чуть подробнее."])
             #expect(response.status == .ok)
             let dto = try await app.send(.POST, "/api/v1/receipt", json: ["code": code]).content.decode(
-                ReceiptStatusDTO.self)
+                ReceiptView.self)
             #expect(dto.status == "rejected")
             #expect(dto.rejectionCode == "insufficient_detail")
             #expect(dto.rejectionReason == "Напишите, пожалуйста, чуть подробнее.")

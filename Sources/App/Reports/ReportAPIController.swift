@@ -19,9 +19,8 @@ struct ReportAPIController {
         var code: String?
     }
 
-    @Sendable func lookUpReceipt(req: Request) async throws -> ReceiptStatusDTO {
-        let report = try await reportForReceipt(req)
-        return ReceiptStatusDTO(report)
+    @Sendable func lookUpReceipt(req: Request) async throws -> ReceiptView {
+        ReceiptView(try await reportForReceipt(req))
     }
 
     @Sendable func withdraw(req: Request) async throws -> Response {

@@ -79,23 +79,6 @@ enum ReportService {
     }
 }
 
-/// What the reporter sees when checking a receipt: never the moderators' notes.
-struct ReceiptStatusDTO: Content {
-    var status: String
-    var submittedOn: String
-    var publicVersion: PublicIncident?
-    var rejectionCode: String?
-    var rejectionReason: String?
-
-    init(_ report: Report) {
-        status = report.status
-        submittedOn = report.createdAt.map(KazakhstanTime.dayString) ?? report.incidentDate
-        publicVersion = report.reportStatus == .published ? PublicIncident(report) : nil
-        rejectionCode = report.reportStatus == .rejected ? report.rejectionCode : nil
-        rejectionReason = report.reportStatus == .rejected ? report.rejectionReason : nil
-    }
-}
-
 /// Contact details are sealed with AES-GCM; only moderators' views open them.
 enum ContactSealing {
     static func seal(_ contact: String, key: SymmetricKey) throws -> String {

@@ -200,14 +200,9 @@ struct ReportWebController {
     struct CheckContent: Encodable {
         var code: String
         var error: String?
-        var found: Bool
-        var status: String
-        var statusLabel: String
-        var statusExplanation: String
-        var submittedOn: String
-        var publicDescription: String?
-        var rejectionReason: String?
-        var rejectionNote: String?
+        /// The report found with the code, as a reporter may see it.
+        var receipt: ReceiptView?
+        var words: ReceiptView.Words?
         var deleted: Bool
     }
 
@@ -218,9 +213,7 @@ struct ReportWebController {
     }
 
     private func emptyCheck(code: String = "", error: String? = nil, deleted: Bool = false) -> CheckContent {
-        CheckContent(
-            code: code, error: error, found: false, status: "", statusLabel: "", statusExplanation: "", submittedOn: "",
-            deleted: deleted)
+        CheckContent(code: code, error: error, deleted: deleted)
     }
 
     @Sendable func checkForm(req: Request) async throws -> Response {
@@ -239,15 +232,10 @@ struct ReportWebController {
                 req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_not_found")),
                 status: .notFound)
         }
-        let status = report.reportStatus
+        let receipt = ReceiptView(report)
         let content = CheckContent(
-            code: ReceiptCode.normalize(typed) ?? "", error: nil, found: true, status: status.rawValue,
-            statusLabel: req.text("status_" + status.rawValue),
-            statusExplanation: req.text("status_explain_" + status.rawValue),
-            submittedOn: report.createdAt.map(KazakhstanTime.dayString) ?? "",
-            publicDescription: status == .published ? report.publicDescription : nil,
-            rejectionReason: status == .rejected ? report.rejectionCode.map { req.text("rejection_" + $0) } : nil,
-            rejectionNote: status == .rejected ? report.rejectionReason : nil, deleted: false)
+            code: ReceiptCode.normalize(typed) ?? "", receipt: receipt, words: receipt.words { req.text($0) },
+            deleted: false)
         return try await renderCheck(req, content, status: .ok)
     }
 

@@ -429,7 +429,7 @@ struct BotFlow {
             state.turn += 1
             outcome.replies.append(
                 .send(
-                    BotFormat.status(report, language: language, translations: app.translations),
+                    BotFormat.status(ReceiptView(report), language: language, translations: app.translations),
                     .inline(
                         InlineKeyboardMarkup([
                             [

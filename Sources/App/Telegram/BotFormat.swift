@@ -173,17 +173,16 @@ enum BotFormat {
 
     /// What the reporter learns with the receipt code: the status and, if it was not
     /// published, why. Never the moderators' notes or anything else.
-    static func status(_ report: Report, language: Language, translations: Translations) -> String {
-        func t(_ key: String) -> String { esc(translations.text(key, language)) }
-        let status = report.reportStatus.rawValue
+    static func status(_ receipt: ReceiptView, language: Language, translations: Translations) -> String {
+        let words = receipt.words { translations.text($0, language) }
         var text = [
-            "<b>" + t("check_status_label") + "</b> " + t("status_" + status),
-            t("status_explain_" + status),
+            "<b>" + esc(translations.text("check_status_label", language)) + "</b> " + esc(words.status),
+            esc(words.explanation),
         ]
-        if report.reportStatus == .rejected {
-            var reason = report.rejectionCode.map { t("rejection_" + $0) } ?? ""
-            if let note = report.rejectionReason, !note.isEmpty { reason += "\n" + esc(note) }
-            text.append("<b>" + t("check_reason_label") + "</b> " + reason)
+        if let reason = words.reason {
+            var line = "<b>" + esc(translations.text("check_reason_label", language)) + "</b> " + esc(reason)
+            if let note = receipt.rejectionReason, !note.isEmpty { line += "\n" + esc(note) }
+            text.append(line)
         }
         return text.joined(separator: "\n\n")
     }
