@@ -33,6 +33,7 @@ func routes(_ app: Application) throws {
     app.get("vendor", ":package", "**", use: VendorFilesController().file)
     app.get("healthz", use: health)
     api.get("incidents", use: mapAPI.incidents)
+    api.get("incidents", ":id", use: mapAPI.incident)
     api.get("cities", use: mapAPI.cities)
     api.get("hotlines", use: helpAPI.hotlines)
     api.get("guides", use: helpAPI.guides)

@@ -128,6 +128,40 @@ import VaporTesting
         }
     }
 
+    @Test func aPopupSaysThePublicFactsInWordsAndNothingMore() async throws {
+        try await withApp { app in
+            let code = try await app.submitReport([
+                "perpetrator": "known", "perpetratorRelation": "colleague", "placeType": "workplace",
+                "prevented": true, "preventedBy": "bystander",
+            ])
+            let id = try await app.report(receipt: code).requireID()
+            #expect(try await app.send(.GET, "/api/v1/incidents/\(id)").status == .notFound, "pending is never shown")
+            try await app.publish(receipt: code, text: "Коллега приставал на работе, сотрудник вмешался.")
+
+            let response = try await app.send(.GET, "/api/v1/incidents/\(id)?lang=kk")
+            #expect(response.status == .ok)
+            let popup = try response.content.decode(MapAPIController.IncidentFactsDTO.self)
+            let words = Dictionary(uniqueKeysWithValues: popup.facts.map { ($0.field, $0.value ?? "") })
+            let kk = { (key: String) in app.translations.text(key, .kk) }
+            #expect(popup.facts.map(\.field) == MapAPIController.popupFields.map(\.rawValue))
+            #expect(words["outcome"] == kk("legend_prevented"))
+            #expect(words["city"] == "Алматы")
+            #expect(words["kinds"] == kk("kind_catcalling") + ", " + kk("kind_verbal"))
+            #expect(words["perpetratorRelation"] == kk("relation_colleague"))
+            #expect(words["preventedBy"] == kk("prevented_by_bystander"))
+            #expect(words["description"] == "Коллега приставал на работе, сотрудник вмешался.")
+            #expect(popup.facts.first { $0.field == "kinds" }?.label == kk("field_kinds"))
+            #expect(!response.body.string.contains("😡"), "the original description stays private")
+
+            #expect(try await app.send(.GET, "/api/v1/incidents/\(id)?lang=de").status == .badRequest)
+            #expect(try await app.send(.GET, "/api/v1/incidents/not-an-id").status == .notFound)
+            let home = try await app.submitReport(["placeType": "residential"])
+            try await app.publish(receipt: home)
+            let homeID = try await app.report(receipt: home).requireID()
+            #expect(try await app.send(.GET, "/api/v1/incidents/\(homeID)").status == .notFound, "no pin, no popup")
+        }
+    }
+
     @Test func filtersNarrowTheMap() async throws {
         try await withApp { app in
             let astanaBus = try await app.submitReport([

@@ -135,7 +135,8 @@ def test_report_publish_and_see_it_on_the_map(server, browser):
     pin = browser.find_element(By.CSS_SELECTOR, "#map path.pin-not-prevented")
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", pin)
     popup = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
-    assert "Незнакомый мужчина преследовал" in popup.text
+    # The popup's words come from the server a moment after it opens.
+    wait(browser).until(lambda d: "Незнакомый мужчина преследовал" in popup.text)
     assert "остановки" not in popup.text
 
     # The reporter sees the new status with the code.
@@ -157,6 +158,7 @@ def test_a_prevented_incident_is_blue_and_its_popup_is_plain_text(server, browse
     for pin in pins:
         browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", pin)
         popup = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
+        wait(browser).until(lambda d: popup.find_elements(By.CSS_SELECTOR, ".popup-text:not([aria-busy])"))
         if "Прохожий вмешался" in popup.text:
             break
     assert '<img src=x onerror="window.__xss=1">' in popup.text

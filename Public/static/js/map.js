@@ -3,7 +3,6 @@
 (function () {
   var element = document.getElementById('map');
   if (!element || !window.L) return;
-  var labels = JSON.parse(element.getAttribute('data-labels') || '{}');
   var cities = JSON.parse(element.getAttribute('data-cities') || '[]');
   var status = document.getElementById('map-status');
   var form = document.getElementById('filters');
@@ -17,8 +16,6 @@
   var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, disableClusteringAtZoom: 14 });
   map.addLayer(cluster);
 
-  function label(key) { return labels[key] || key; }
-
   function line(parent, text, strong) {
     var p = document.createElement('p');
     if (strong) { var b = document.createElement('strong'); b.textContent = text; p.appendChild(b); }
@@ -26,21 +23,27 @@
     parent.appendChild(p);
   }
 
-  function popup(properties) {
+  // The words come from the server (one presenter for every display); they are set as text.
+  function popup(id) {
     var box = document.createElement('div');
     box.className = 'popup-text';
-    line(box, label(properties.prevented ? 'legend_prevented' : 'legend_not_prevented'), true);
-    var when = properties.date + (properties.timeBand ? ' · ' + label('band_' + properties.timeBand) : '');
-    line(box, when + ' · ' + label('city_' + properties.city));
-    line(box, label('place_' + properties.placeType) + ' · ' +
-      properties.kinds.map(function (k) { return label('kind_' + k); }).join(', '));
-    var who = label('perpetrator_' + properties.perpetrator);
-    if (properties.perpetratorRelation) who = label('relation_' + properties.perpetratorRelation);
-    line(box, who);
-    if (properties.prevented && properties.preventedBy) {
-      line(box, label('popup_prevented_by') + ': ' + label('prevented_by_' + properties.preventedBy));
-    }
-    line(box, properties.description);
+    box.setAttribute('aria-busy', 'true');
+    line(box, element.getAttribute('data-status'));
+    var language = document.documentElement.getAttribute('lang') || 'ru';
+    fetch('/api/v1/incidents/' + encodeURIComponent(id) + '?lang=' + encodeURIComponent(language),
+      { headers: { Accept: 'application/json' } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (incident) {
+        box.textContent = '';
+        box.removeAttribute('aria-busy');
+        if (!incident) return;
+        incident.facts.forEach(function (fact) {
+          if (!fact.value) return;
+          if (fact.field === 'outcome') line(box, fact.value, true);
+          else if (fact.field === 'description') line(box, fact.value);
+          else line(box, fact.label + ': ' + fact.value);
+        });
+      });
     return box;
   }
 
@@ -78,7 +81,7 @@
               fillColor: prevented ? colours.prevented : colours.notPrevented, fillOpacity: 0.75,
               className: prevented ? 'pin-prevented' : 'pin-not-prevented'
             });
-            marker.bindPopup(function () { return popup(feature.properties); });
+            marker.bindPopup(function () { return popup(feature.id); });
             return marker;
           });
           cluster.addLayers(markers);

@@ -29,4 +29,28 @@ struct MapAPIController {
                 latitude: $0.latitude, longitude: $0.longitude)
         }
     }
+
+    /// What a map popup says of one incident, in words, in the asked language.
+    struct IncidentFactsDTO: Content {
+        var id: UUID
+        var prevented: Bool
+        var facts: [ReportFacts.Fact]
+    }
+
+    static let popupFields: [ReportFacts.Field] = [
+        .outcome, .date, .timeBand, .city, .placeType, .kinds, .perpetrator, .perpetratorRelation, .preventedBy,
+        .description,
+    ]
+
+    @Sendable func incident(req: Request) async throws -> IncidentFactsDTO {
+        let language = try languageParameter(req)
+        guard let id = req.parameters.get("id", as: UUID.self),
+            let incident = try await IncidentQueries.pinned(id, on: req.db)
+        else { throw AppError.notFound }
+        let cities = try await cityIndex(req.db)
+        let facts = ReportFacts(incident).facts(
+            Self.popupFields, cityName: { cities[$0]?.name(language) },
+            text: { req.application.translations.text($0, language) })
+        return IncidentFactsDTO(id: incident.id, prevented: incident.prevented, facts: facts)
+    }
 }

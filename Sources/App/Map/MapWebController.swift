@@ -48,8 +48,6 @@ struct MapWebController {
         var preventedChoices: [Choice]
         var tileURL: String
         var citiesJSON: String
-        /// Labels the map script needs for popups, in the page's language.
-        var labelsJSON: String
         var hasFilterErrors: Bool
         /// The filter panel starts open when a filter is in use.
         var filtersActive: Bool
@@ -71,13 +69,14 @@ struct MapWebController {
             let page = try await IncidentQueries.page(filters, on: req.db)
             total = page.total
             rows = page.incidents.map { incident in
-                IncidentRow(
-                    date: incident.date, city: cityNames[incident.city] ?? incident.city,
-                    place: req.text("place_" + incident.placeType),
-                    kinds: incident.kinds.map { req.text("kind_" + $0) }.joined(separator: ", "),
-                    perpetrator: req.text("perpetrator_" + incident.perpetrator), prevented: incident.prevented,
-                    outcome: req.text(incident.prevented ? "legend_prevented" : "legend_not_prevented"),
-                    description: incident.description)
+                let facts = ReportFacts(incident)
+                func words(_ field: ReportFacts.Field) -> String {
+                    facts.value(field, cityName: { cityNames[$0] }, text: req.text) ?? ""
+                }
+                return IncidentRow(
+                    date: words(.date), city: words(.city), place: words(.placeType), kinds: words(.kinds),
+                    perpetrator: words(.perpetrator), prevented: incident.prevented, outcome: words(.outcome),
+                    description: words(.description))
             }
         } catch let error as AppError {
             filterErrors = error.fields.sorted { $0.key < $1.key }.map {
@@ -100,7 +99,7 @@ struct MapWebController {
                 Choice(value: "no", label: req.text("legend_not_prevented"), selected: form.prevented == "no"),
             ],
             tileURL: TileProxyController.template, citiesJSON: citiesJSON,
-            labelsJSON: mapLabelsJSON(req, cities: cities), hasFilterErrors: !filterErrors.isEmpty,
+            hasFilterErrors: !filterErrors.isEmpty,
             filtersActive: form.apiQuery.count > 1, incidents: rows,
             total: total,
             filterErrors: filterErrors, today: KazakhstanTime.today())
@@ -109,16 +108,4 @@ struct MapWebController {
             PageContext(
                 req, title: req.text("home_title"), nav: "map", scripts: ["map"], usesMap: true, content: content))
     }
-}
-
-/// The translated labels the map's popups use, as JSON for a `data-` attribute.
-func mapLabelsJSON(_ req: Request, cities: [City]) -> String {
-    let prefixes = [
-        "kind_", "place_", "perpetrator_", "relation_", "band_", "legend_", "popup_", "prevented_by_", "role_", "city_",
-    ]
-    var labels = req.application.translations.table(req.language).filter { key, _ in
-        prefixes.contains { key.hasPrefix($0) }
-    }
-    for city in cities { labels["city_" + (city.id ?? "")] = city.name(req.language) }
-    return String(decoding: (try? JSONEncoder().encode(labels)) ?? Data("{}".utf8), as: UTF8.self)
 }

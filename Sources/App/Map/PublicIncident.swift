@@ -158,6 +158,12 @@ enum IncidentQueries {
         return query
     }
 
+    /// One published report with a pin, by its id: what a map popup shows.
+    static func pinned(_ id: UUID, on database: any Database) async throws -> PublicIncident? {
+        try await published(IncidentFilters(), pinsOnly: true, on: database).filter(\.$id == id).first()
+            .map(PublicIncident.init)
+    }
+
     struct Page: Sendable {
         var incidents: [PublicIncident]
         var total: Int

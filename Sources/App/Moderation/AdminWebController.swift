@@ -103,40 +103,13 @@ struct AdminWebController {
         async throws -> Response
     {
         let cities = try await cityIndex(req.db)
-        var facts: [Fact] = [
-            Fact(label: req.text("field_role"), value: req.text("role_" + report.role)),
-            Fact(label: req.text("field_date"), value: report.incidentDate),
-            Fact(
-                label: req.text("field_time"),
-                value: [report.incidentTime, report.timeBand.map { req.text("band_" + $0) }].compactMap { $0 }.joined(
-                    separator: " · ")),
-            Fact(label: req.text("field_city"), value: cities[report.city]?.name(req.language) ?? report.city),
-            Fact(
-                label: req.text("field_location"),
-                value: String(format: "%.5f, %.5f", report.latitude, report.longitude)),
-            Fact(label: req.text("field_landmark"), value: report.landmark ?? "—"),
-            Fact(label: req.text("field_placeType"), value: req.text("place_" + report.placeType)),
-            Fact(
-                label: req.text("field_kinds"),
-                value: report.kinds.map { req.text("kind_" + $0.rawValue) }.joined(separator: ", ")),
-            Fact(
-                label: req.text("field_perpetrator"),
-                value: [
-                    req.text("perpetrator_" + report.perpetrator),
-                    report.perpetratorRelation.map { req.text("relation_" + $0) },
-                    req.text("count_" + report.perpetratorCount),
-                ].compactMap { $0 }.joined(separator: " · ")),
-            Fact(
-                label: req.text("field_prevented"),
-                value: report.prevented
-                    ? req.text("answer_prevented_yes")
-                        + (report.preventedBy.map { " · " + req.text("prevented_by_" + $0) } ?? "")
-                    : req.text("answer_prevented_no")),
-            Fact(label: req.text("field_ageBand"), value: report.ageBand.map { req.text("age_" + $0) } ?? "—"),
-            Fact(label: req.text("field_gender"), value: report.gender.map { req.text("gender_" + $0) } ?? "—"),
-            Fact(
-                label: req.text("field_publishConsent"),
-                value: req.text(report.publishConsent ? "answer_consent_yes" : "answer_consent_no")),
+        var facts = ReportFacts(report, contact: nil).facts(
+            [
+                .role, .date, .timeBand, .time, .city, .location, .landmark, .placeType, .kinds, .perpetrator,
+                .perpetratorRelation, .perpetratorCount, .prevented, .preventedBy, .ageBand, .gender, .publishConsent,
+            ], cityName: { cities[$0]?.name(req.language) }, text: req.text
+        ).map { Fact(label: $0.label, value: $0.value ?? "—") }
+        facts += [
             Fact(label: req.text("admin_source"), value: report.source + " · " + report.language),
             Fact(label: req.text("admin_submitted"), value: report.createdAt.map(Self.timestamp) ?? ""),
         ]

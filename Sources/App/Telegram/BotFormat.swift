@@ -52,43 +52,25 @@ enum BotFormat {
         on database: any Database
     ) async throws -> String {
         func t(_ key: String) -> String { translations.text(key, language) }
-        func line(_ label: String, _ value: String?) -> String {
-            bold(t(label)) + ": " + (value.map(esc) ?? "<i>" + esc(t("bot_not_given")) + "</i>")
+        func line(_ fact: ReportFacts.Fact) -> String {
+            bold(fact.label) + ": " + (fact.value.map(esc) ?? "<i>" + esc(t("bot_not_given")) + "</i>")
         }
-        let cityName = try await draft.city.asyncMap { try await City.find($0, on: database)?.name(language) } ?? nil
-        var place = cityName ?? ""
+        let cities = try await cityIndex(database)
+        let facts = ReportFacts(draft, contact: contactSealed.flatMap { ContactSealing.open($0, key: contactKey) })
+        func lines(_ fields: [ReportFacts.Field]) -> [String] {
+            facts.facts(fields, cityName: { cities[$0]?.name(language) }, text: t).map(line)
+        }
+        // The place in a chat's words: the city, and whether a point was shared.
+        var place = draft.city.flatMap { cities[$0]?.name(language) } ?? ""
         if draft.latitude != nil { place += " — " + t("bot_point_on_map") }
-        var lines = [
-            bold(t("bot_summary_heading")), "",
-            line("field_role", draft.role.map { t("role_" + $0) }),
-            line("field_date", draft.date),
-            line("field_timeBand", draft.timeBand.map { t("band_" + $0) }),
-            line("field_location", place.isEmpty ? nil : place),
-        ]
-        if let landmark = draft.landmark { lines.append(line("field_landmark", landmark)) }
-        lines += [
-            line("field_placeType", draft.placeType.map { t("place_" + $0) }),
-            line(
-                "field_kinds",
-                (draft.kinds ?? []).isEmpty ? nil : (draft.kinds ?? []).map { t("kind_" + $0) }.joined(separator: ", ")),
-            line("field_perpetrator", draft.perpetrator.map { t("perpetrator_" + $0) }),
-        ]
-        if let relation = draft.perpetratorRelation {
-            lines.append(line("field_perpetratorRelation", t("relation_" + relation)))
-        }
-        lines += [
-            line("field_perpetratorCount", draft.perpetratorCount.map { t("count_" + $0) }),
-            line("field_prevented", draft.prevented.map { t($0 ? "answer_prevented_yes" : "answer_prevented_no") }),
-        ]
-        if let by = draft.preventedBy { lines.append(line("field_preventedBy", t("prevented_by_" + by))) }
-        lines += [
-            line("field_description", draft.description),
-            line("field_ageBand", draft.ageBand.map { t("age_" + $0) }),
-            line("field_gender", draft.gender.map { t("gender_" + $0) }),
-            line("field_contact", contactSealed.flatMap { ContactSealing.open($0, key: contactKey) }),
-            line("field_publishConsent", draft.publishConsent.map { t($0 ? "bot_consent_yes" : "bot_consent_no") }),
-        ]
-        return lines.joined(separator: "\n")
+        let location = ReportFacts.Fact(
+            field: "location", label: t("field_location"), value: place.isEmpty ? nil : place)
+        return
+            ([bold(t("bot_summary_heading")), ""] + lines([.role, .date, .timeBand]) + [line(location)]
+            + lines([
+                .landmark, .placeType, .kinds, .perpetrator, .perpetratorRelation, .perpetratorCount, .prevented,
+                .preventedBy, .description, .ageBand, .gender, .contact, .publishConsent,
+            ])).joined(separator: "\n")
     }
 
     /// The receipt code, shown once, with what happens next.
@@ -185,12 +167,5 @@ enum BotFormat {
             text.append(line)
         }
         return text.joined(separator: "\n\n")
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }
