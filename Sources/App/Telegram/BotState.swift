@@ -12,12 +12,18 @@ enum BotStep: String, Codable, Sendable, CaseIterable {
     // The self-check questionnaire.
     case selfCheck
 
-    var isReport: Bool {
+    /// The three conversations a step can belong to; each has a file of its own.
+    enum Conversation { case report, check, selfCheck }
+
+    var conversation: Conversation {
         switch self {
-        case .checkCode, .checkShown, .withdrawConfirm, .selfCheck: false
-        default: true
+        case .checkCode, .checkShown, .withdrawConfirm: .check
+        case .selfCheck: .selfCheck
+        default: .report
         }
     }
+
+    var isReport: Bool { conversation == .report }
 
     /// Steps answered by typing rather than with buttons.
     var takesText: Bool {
