@@ -18,15 +18,17 @@ import VaporTesting
     }
 
     @Test func noLogLineHoldsAddressAgentQueryBodyCodeTokenOrText() async throws {
-        let capture = LogCapture.shared
+        let capture = LogCapture()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dauys-privacy-\(UUID())").path
-        try await withApp({ config in
-            config.logLevel = .debug
-            if !testsUsePostgres {
-                config.dataDirectory = folder
-                config.database = .sqliteFile(path: folder + "/dauys.sqlite")
-            }
-        }) { app in
+        try await withApp(
+            { config in
+                config.logLevel = .debug
+                if !testsUsePostgres {
+                    config.dataDirectory = folder
+                    config.database = .sqliteFile(path: folder + "/dauys.sqlite")
+                }
+            }, logs: capture
+        ) { app in
             app.logger.logLevel = .debug
             app.get("test-boom") { _ -> String in throw Boom() }
             let visitor: HTTPHeaders = [

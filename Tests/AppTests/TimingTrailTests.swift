@@ -39,11 +39,13 @@ import VaporTesting
     }
 
     @Test func reportersRequestsAreCountedNotLoggedOneByOne() async throws {
-        let capture = LogCapture.shared
-        try await withApp({
-            $0.logLevel = .info
-            $0.rateLimits.enabled = false
-        }) { app in
+        let capture = LogCapture()
+        try await withApp(
+            {
+                $0.logLevel = .info
+                $0.rateLimits.enabled = false
+            }, logs: capture
+        ) { app in
             app.logger.logLevel = .info
             var codes: [String] = []
             for _ in 0..<30 { codes.append(try await app.submitReport()) }
@@ -62,7 +64,6 @@ import VaporTesting
             #expect(counts["GET api/v1/cities"] == nil)
             #expect(app.requestCounts.take().isEmpty)
 
-            // Other tests run alongside, but none may log these routes one by one either.
             let lines = capture.text.split(separator: "\n")
             for (method, route) in [
                 ("POST", "api/v1/reports"), ("POST", "api/v1/receipt"), ("DELETE", "api/v1/receipt"), ("POST", "check"),

@@ -47,10 +47,17 @@ final class FakeBotAPI: Sendable {
         var faults: [String: [Fault]] = [:]
         var updates: [(id: Int64, json: String)] = []
         var nextMessageID: Int64 = 100
+        var tapped: [String] = []
+        var queuedEver = 0
     }
     private let state = NIOLockedValueBox(State())
 
     var calls: [Call] { state.withLockedValue { $0.calls } }
+    /// The ids of the button taps ``BotChat`` sent, in order.
+    var tapped: [String] { state.withLockedValue { $0.tapped } }
+    func noteTap(_ callbackID: String) { state.withLockedValue { $0.tapped.append(callbackID) } }
+    /// The ids of the taps the bot answered (`answerCallbackQuery`).
+    var answeredTaps: [String] { calls("answerCallbackQuery").compactMap { $0.json["callback_query_id"] as? String } }
     func calls(_ method: String) -> [Call] { calls.filter { $0.method == method } }
     var sent: [Call] { calls("sendMessage") }
     /// The texts of every message sent so far.
@@ -64,10 +71,15 @@ final class FakeBotAPI: Sendable {
     /// Queues an update for `getUpdates`.
     func queue(_ update: String) {
         let id = (try? JSONDecoder().decode(PolledUpdate.self, from: Data(update.utf8)))?.updateID ?? 0
-        state.withLockedValue { $0.updates.append((id, update)) }
+        state.withLockedValue {
+            $0.updates.append((id, update))
+            $0.queuedEver += 1
+        }
     }
 
     var pendingUpdates: Int { state.withLockedValue { $0.updates.count } }
+    /// Every update ever queued for polling.
+    var queuedEver: Int { state.withLockedValue { $0.queuedEver } }
 
     func register(_ app: Application) {
         app.post(":bot", ":method") { [self] req async throws -> Response in
@@ -300,7 +312,9 @@ struct BotChat {
             return (button.data, id)
         }.first
         let (data, messageID) = try #require(found, "no button \(value)", sourceLocation: sourceLocation)
-        try await send(person.tap(data, messageID: messageID))
+        let id = TelegramPerson.newUpdateID()
+        api.noteTap("cb\(id)")
+        try await send(person.tap(data, messageID: messageID, id: id))
     }
 
     /// The text of the newest message sent to this person.
@@ -329,15 +343,17 @@ extension TelegramSettings {
 
 /// Runs `test` with an application whose bot talks to a fresh ``FakeBotAPI``.
 func withBot(
-    moderatorsChat: Int64? = nil, _ adjust: @escaping (inout AppConfig) -> Void = { _ in },
+    moderatorsChat: Int64? = nil, logs: LogCapture? = nil, _ adjust: @escaping (inout AppConfig) -> Void = { _ in },
     _ test: (Application, FakeBotAPI) async throws -> Void
 ) async throws {
     let api = FakeBotAPI()
     try await withStandIn(api.register) { server in
-        try await withApp({ config in
-            config.telegram = .forTests(apiURL: server.baseURL, moderatorsChat: moderatorsChat)
-            adjust(&config)
-        }) { app in
+        try await withApp(
+            { config in
+                config.telegram = .forTests(apiURL: server.baseURL, moderatorsChat: moderatorsChat)
+                adjust(&config)
+            }, logs: logs
+        ) { app in
             try await test(app, api)
         }
     }

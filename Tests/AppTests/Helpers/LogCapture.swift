@@ -3,25 +3,23 @@ import Logging
 
 @testable import App
 
-/// Every log line of this test process, once `LogCapture.shared` has been touched.
+/// The log lines of one test's application, through the same privacy filter as production.
 ///
-/// The logging system can be set up only once per process, so the capture is installed the
-/// first time a test asks for it and stays; lines are also printed so failures stay readable.
+/// A test makes its own capture and hands it to ``withApp(_:logs:_:)``; the application's
+/// logger — which every request, the database and the bot log through — then writes here, so
+/// what the test reads is what its own server said, not what another test running alongside did.
 final class LogCapture: @unchecked Sendable {
-    static let shared: LogCapture = {
-        let capture = LogCapture()
-        // The same filter as production, around a handler that keeps every line.
-        LoggingSystem.bootstrap { label in PrivacyLogHandler(wrapped: CapturingHandler(label: label, capture: capture))
-        }
-        return capture
-    }()
-
     private let lock = NSLock()
     private var lines: [String] = []
 
     var text: String { lock.withLock { lines.joined(separator: "\n") } }
 
     fileprivate func append(_ line: String) { lock.withLock { lines.append(line) } }
+
+    /// A logger that writes into this capture.
+    func logger(label: String = "codes.vapor.application") -> Logger {
+        Logger(label: label) { label in PrivacyLogHandler(wrapped: CapturingHandler(label: label, capture: self)) }
+    }
 
     struct CapturingHandler: LogHandler {
         let label: String

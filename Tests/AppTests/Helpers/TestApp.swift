@@ -6,15 +6,17 @@ import VaporTesting
 
 @testable import App
 
-/// Runs `test` against a freshly configured application.
+/// Runs `test` against a freshly configured application; with `logs`, its log goes there.
 ///
 /// By default the database is a private in-memory SQLite. When `DAUYS_TEST_DATABASE_URL` is set
 /// (the test script does so), each test gets its own schema on that PostgreSQL server, so the
 /// same suite runs on both databases and tests never see each other's rows.
 func withApp(
-    _ adjust: (inout AppConfig) -> Void = { _ in }, _ test: (Application) async throws -> Void
+    _ adjust: (inout AppConfig) -> Void = { _ in }, logs: LogCapture? = nil,
+    _ test: (Application) async throws -> Void
 ) async throws {
     let app = try await Application.make(.testing)
+    if let logs { app.logger = logs.logger() }
     var config = testConfig()
     adjust(&config)
     do {
