@@ -6,11 +6,15 @@
 #      no third-party request, no identifying data in logs or the database),
 #   4. API fuzzing with schemathesis: thousands of requests, no 5xx, no answer off the schema,
 #   5. the durability proof: 1,000+ submissions while the server is killed 20+ times.
-# One debug build serves all three.
+# It starts by checking that every Swift file is formatted (scripts/format.sh), and one debug
+# build serves everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-dependencies.sh --test
+
+echo "== Formatting (swift format, .swift-format)"
+scripts/format.sh --check
 
 echo "== Building (debug, once)"
 swift build --build-tests
