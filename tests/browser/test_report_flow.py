@@ -124,6 +124,20 @@ def marker_colours(driver, server):
     return [(p.get_attribute("class"), p.get_attribute("stroke")) for p in paths]
 
 
+def open_popup_with(driver, selector, text):
+    """Opens the popups of the pins matching `selector` until one says `text`, and returns it."""
+    for pin in driver.find_elements(By.CSS_SELECTOR, selector):
+        # Pins from one place share a point: close the last popup so the next one is read.
+        driver.execute_script("window.dauysMap.closePopup()")
+        driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", pin)
+        popup = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
+        # The popup's words come from the server a moment after it opens.
+        wait(driver).until(lambda d: popup.find_elements(By.CSS_SELECTOR, ".popup-text:not([aria-busy])"))
+        if text in popup.text:
+            return popup
+    raise AssertionError(f"no pin's popup says {text!r}")
+
+
 def test_report_publish_and_see_it_on_the_map(server, browser):
     code = report_with_javascript(
         browser, server, prevented=False, description="REDPIN Мужчина шёл за мной и выкрикивал оскорбления у остановки.")
@@ -131,12 +145,8 @@ def test_report_publish_and_see_it_on_the_map(server, browser):
     colours = marker_colours(browser, server)
     assert any("pin-not-prevented" in c and s.lower() == "#c81e1e" for c, s in colours), colours
 
-    # The popup shows the public version only, as text.
-    pin = browser.find_element(By.CSS_SELECTOR, "#map path.pin-not-prevented")
-    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", pin)
-    popup = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
-    # The popup's words come from the server a moment after it opens.
-    wait(browser).until(lambda d: "Незнакомый мужчина преследовал" in popup.text)
+    # The popup shows the public version only, as text. Other tests' red pins may be near.
+    popup = open_popup_with(browser, "#map path.pin-not-prevented", "Незнакомый мужчина преследовал")
     assert "остановки" not in popup.text
 
     # The reporter sees the new status with the code.
@@ -154,13 +164,7 @@ def test_a_prevented_incident_is_blue_and_its_popup_is_plain_text(server, browse
     colours = marker_colours(browser, server)
     assert any("pin-prevented" in c and s.lower() == "#1d4ed8" for c, s in colours), colours
 
-    pins = browser.find_elements(By.CSS_SELECTOR, "#map path.pin-prevented")
-    for pin in pins:
-        browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", pin)
-        popup = wait(browser).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".leaflet-popup-content")))
-        wait(browser).until(lambda d: popup.find_elements(By.CSS_SELECTOR, ".popup-text:not([aria-busy])"))
-        if "Прохожий вмешался" in popup.text:
-            break
+    popup = open_popup_with(browser, "#map path.pin-prevented", "Прохожий вмешался")
     assert '<img src=x onerror="window.__xss=1">' in popup.text
     assert not popup.find_elements(By.TAG_NAME, "img")
     assert not popup.find_elements(By.TAG_NAME, "script")
@@ -188,3 +192,43 @@ def test_the_form_works_without_javascript(server, browser_without_js):
     click(driver, "submit-report")
     code = wait(driver).until(EC.presence_of_element_located((By.ID, "receipt-code"))).text.strip()
     assert RECEIPT.match(code), code
+
+
+def test_each_step_change_moves_focus_to_the_steps_heading(server, browser):
+    browser.get(server.url + "/report?lang=en")
+    wait(browser).until(lambda d: d.find_element(By.ID, "step-nav").is_displayed())
+    click(browser, "role-witness")
+    next_step(browser)
+    focused = browser.switch_to.active_element
+    assert focused.tag_name == "legend" and focused.text == browser.find_element(By.CSS_SELECTOR, "#step-place > legend").text
+    click(browser, "step-back")
+    assert browser.switch_to.active_element.text == browser.find_element(By.CSS_SELECTOR, "#step-about > legend").text
+
+
+def test_an_error_summary_links_each_message_to_its_field(server, browser_without_js, browser):
+    # Without JavaScript the browser's own checks are off too, so the server's errors show.
+    driver = browser_without_js
+    driver.get(server.url + "/report?lang=en")
+    driver.execute_script("document.getElementById('report-form').noValidate = true")
+    click(driver, "submit-report")
+    summary = wait(driver).until(EC.presence_of_element_located((By.ID, "error-summary")))
+    links = summary.find_elements(By.TAG_NAME, "a")
+    assert len(links) >= 5
+    for link in links:
+        target = driver.find_element(By.ID, link.get_attribute("href").split("#", 1)[1])
+        described = (target.get_attribute("aria-describedby") or "")
+        group = target.find_elements(By.XPATH, "ancestor::fieldset[@aria-describedby][1]")
+        assert described.endswith("-error") or "-error" in described or group, link.text
+
+    # With JavaScript, following a link opens the step that holds the field.
+    html = driver.page_source
+    browser.get(server.url + "/report?lang=en")
+    browser.execute_script("document.getElementById('report-form').noValidate = true;"
+                           "document.getElementById('report-form').submit()")
+    summary = wait(browser).until(EC.presence_of_element_located((By.ID, "error-summary")))
+    assert browser.switch_to.active_element.get_attribute("id") == "error-summary"
+    link = [a for a in summary.find_elements(By.TAG_NAME, "a") if "#perpetrator-" in a.get_attribute("href")][0]
+    link.click()
+    assert browser.find_element(By.ID, "step-who").is_displayed()
+    assert browser.switch_to.active_element.get_attribute("id").startswith("perpetrator-")
+    assert "error-summary" in html

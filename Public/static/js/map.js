@@ -6,7 +6,12 @@
   var cities = JSON.parse(element.getAttribute('data-cities') || '[]');
   var status = document.getElementById('map-status');
   var form = document.getElementById('filters');
-  var colours = { prevented: '#1d4ed8', notPrevented: '#c81e1e' };
+  // The pins take the site's own colour variables (site.css :root), so the legend matches.
+  var style = getComputedStyle(document.documentElement);
+  var colours = {
+    prevented: style.getPropertyValue('--blue').trim(),
+    notPrevented: style.getPropertyValue('--red').trim()
+  };
 
   var map = L.map(element, { scrollWheelZoom: false }).setView([48.0, 67.5], 5);
   L.tileLayer(element.getAttribute('data-tiles'), {

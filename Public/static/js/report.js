@@ -16,7 +16,9 @@
     steps.forEach(function (step, index) { if (current === 0 && step.contains(firstError)) current = index; });
   }
 
-  function show(index) {
+  // `moveFocus`: after a step change, focus goes to the new step's heading, so a screen
+  // reader announces where the person is and the keyboard starts from there.
+  function show(index, moveFocus) {
     current = Math.max(0, Math.min(index, steps.length - 1));
     steps.forEach(function (step, i) { step.classList.toggle('current', i === current); });
     progress.forEach(function (item, i) {
@@ -26,6 +28,7 @@
     back.hidden = current === 0;
     next.hidden = current === steps.length - 1;
     if (pickMap) setTimeout(function () { pickMap.invalidateSize(); }, 0);
+    if (moveFocus) steps[current].querySelector('legend').focus();
   }
 
   function kindsChosen() {
@@ -53,11 +56,11 @@
   progress.forEach(function (item, i) {
     item.querySelector('a').addEventListener('click', function (event) {
       event.preventDefault();
-      if (i <= current || stepIsValid()) show(i);
+      if (i <= current || stepIsValid()) show(i, true);
     });
   });
-  back.addEventListener('click', function () { show(current - 1); });
-  next.addEventListener('click', function () { if (stepIsValid()) { show(current + 1); steps[current].querySelector('legend').focus && window.scrollTo(0, form.offsetTop); } });
+  back.addEventListener('click', function () { show(current - 1, true); });
+  next.addEventListener('click', function () { if (stepIsValid()) show(current + 1, true); });
   form.addEventListener('submit', function (event) {
     if (!kindsChosen()) { event.preventDefault(); show(steps.indexOf(document.getElementById('step-what'))); stepIsValid(); }
   });
@@ -118,4 +121,19 @@
     window.dauysPickMap = pickMap;
   }
   show(current);
+  // After a refused submission the summary of what to fix is read first; its links lead on.
+  var summary = document.getElementById('error-summary');
+  if (summary) {
+    summary.focus();
+    // A link to a field on another step opens that step first.
+    summary.querySelectorAll('a').forEach(function (link) {
+      link.addEventListener('click', function (event) {
+        var target = document.getElementById(link.getAttribute('href').slice(1));
+        if (!target) return;
+        event.preventDefault();
+        steps.forEach(function (step, index) { if (step.contains(target)) show(index); });
+        target.focus();
+      });
+    });
+  }
 })();

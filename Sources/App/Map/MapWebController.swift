@@ -48,12 +48,11 @@ struct MapWebController {
         var preventedChoices: [Choice]
         var tileURL: String
         var citiesJSON: String
-        var hasFilterErrors: Bool
         /// The filter panel starts open when a filter is in use.
         var filtersActive: Bool
         var incidents: [IncidentRow]
         var total: Int
-        var filterErrors: [String]
+        var filterErrors: MessageList
         var today: String
     }
 
@@ -99,10 +98,9 @@ struct MapWebController {
                 Choice(value: "no", label: req.text("legend_not_prevented"), selected: form.prevented == "no"),
             ],
             tileURL: TileProxyController.template, citiesJSON: citiesJSON,
-            hasFilterErrors: !filterErrors.isEmpty,
             filtersActive: form.apiQuery.count > 1, incidents: rows,
             total: total,
-            filterErrors: filterErrors, today: KazakhstanTime.today())
+            filterErrors: MessageList(filterErrors), today: KazakhstanTime.today())
         return try await req.view.render(
             "home",
             PageContext(

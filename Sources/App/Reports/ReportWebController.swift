@@ -57,27 +57,23 @@ struct ReportWebController {
         }
     }
 
+    /// The form's questions, each with its value and error, as the partials draw them.
     struct FormContent: Encodable {
         var v: ReportForm
         var e: [String: String]
-        var errorList: MessageList
-        var today: String
+        var errors: MessageList
         var tileURL: String
         var citiesJSON: String
-        var roles: [Choice]
-        var timeBands: [Choice]
-        var cities: [Choice]
-        var placeTypes: [Choice]
-        var kinds: [Choice]
-        var perpetrators: [Choice]
-        var relations: [Choice]
-        var counts: [Choice]
-        var prevented: [Choice]
-        var preventedBy: [Choice]
-        var ageBands: [Choice]
-        var genders: [Choice]
-        var consent: [Choice]
+        var groups: [String: ChoiceGroup]
+        var fields: [String: FormField]
     }
+
+    /// The form's fields in the order they are asked, for the error summary.
+    static let fieldOrder = [
+        "role", "date", "time", "timeBand", "city", "latitude", "longitude", "landmark", "placeType", "kinds",
+        "description", "perpetrator", "perpetratorRelation", "perpetratorCount", "prevented", "preventedBy",
+        "ageBand", "gender", "contact", "publishConsent",
+    ]
 
     private func renderForm(
         _ req: Request, values: ReportForm, errors: [String: String], status: HTTPStatus
@@ -86,39 +82,118 @@ struct ReportWebController {
     {
         let cities = try await allCities(on: req.db)
         let citiesJSON = try cityCentresJSON(cities)
+        let e = errors.mapValues { req.text($0) }
+        let optional = req.text("optional")
         func yesNo(_ yes: String, _ no: String, selected: String?) -> [Choice] {
             [
                 Choice(value: "no", label: req.text(no), selected: selected == "no"),
                 Choice(value: "yes", label: req.text(yes), selected: selected == "yes"),
             ]
         }
-        let fieldOrder = [
-            "role", "date", "time", "timeBand", "city", "latitude", "longitude", "landmark", "placeType", "kinds",
-            "description", "perpetrator", "perpetratorRelation", "perpetratorCount", "prevented", "preventedBy",
-            "ageBand", "gender", "contact", "publishConsent",
+        func group(
+            _ field: String, name: String? = nil, prefix: String, choices: [Choice], required: Bool = true,
+            note: String? = nil, hint: String? = nil, multiple: Bool = false, id: String? = nil
+        ) -> ChoiceGroup {
+            ChoiceGroup(
+                name: name ?? field, field: field, idPrefix: prefix, legend: req.text("field_" + field), note: note,
+                hint: hint, multiple: multiple, required: required, choices: choices, error: e[field], groupID: id)
+        }
+        let groups = [
+            "role": group(
+                "role", prefix: "role",
+                choices: req.choices(ReporterRole.self, prefix: "role", selected: [values.role ?? ""])),
+            "timeBand": group(
+                "timeBand", prefix: "band",
+                choices: req.choices(TimeBand.self, prefix: "band", selected: [values.timeBand ?? ""]), required: false,
+                note: optional),
+            "placeType": group(
+                "placeType", prefix: "place",
+                choices: req.choices(PlaceType.self, prefix: "place", selected: [values.placeType ?? ""])),
+            "kinds": group(
+                "kinds", name: "kinds[]", prefix: "kind",
+                choices: req.choices(HarassmentKind.self, prefix: "kind", selected: values.kinds ?? []),
+                required: false, hint: req.text("kinds_hint"), multiple: true, id: "kinds-group"),
+            "perpetrator": group(
+                "perpetrator", prefix: "perpetrator",
+                choices: req.choices(Perpetrator.self, prefix: "perpetrator", selected: [values.perpetrator ?? ""])),
+            "perpetratorRelation": group(
+                "perpetratorRelation", prefix: "relation",
+                choices: req.choices(
+                    PerpetratorRelation.self, prefix: "relation", selected: [values.perpetratorRelation ?? ""]),
+                required: false, note: req.text("relation_hint"), id: "relation-group"),
+            "perpetratorCount": group(
+                "perpetratorCount", prefix: "count",
+                choices: req.choices(
+                    PerpetratorCount.self, prefix: "count", selected: [values.perpetratorCount ?? "one"])),
+            "prevented": group(
+                "prevented", prefix: "prevented",
+                choices: yesNo("answer_prevented_yes", "answer_prevented_no", selected: values.prevented)),
+            "preventedBy": group(
+                "preventedBy", prefix: "prevented-by",
+                choices: req.choices(PreventedBy.self, prefix: "prevented_by", selected: [values.preventedBy ?? ""]),
+                required: false, note: req.text("prevented_by_hint"), id: "prevented-by-group"),
+            "publishConsent": group(
+                "publishConsent", prefix: "consent",
+                choices: yesNo("answer_consent_yes", "answer_consent_no", selected: values.publishConsent),
+                hint: req.text("consent_hint")),
         ]
-        let localized = errors.mapValues { req.text($0) }
+        func field(_ id: String, _ kind: FormField.Kind, value: String? = nil) -> FormField {
+            FormField(id: id, kind: kind, label: req.text("field_" + id), value: value, error: e[id])
+        }
+        var fields = [
+            "date": field("date", .date, value: values.date),
+            "time": field("time", .time, value: values.time),
+            "city": field("city", .select),
+            "landmark": field("landmark", .text, value: values.landmark),
+            "description": field("description", .textarea, value: values.description),
+            "ageBand": field("ageBand", .select),
+            "gender": field("gender", .select),
+            "contact": field("contact", .text, value: values.contact),
+        ]
+        fields["date"]?.required = true
+        fields["date"]?.min = ReportRules.earliestDate
+        fields["date"]?.max = KazakhstanTime.today()
+        fields["time"]?.note = optional
+        fields["city"]?.required = true
+        fields["city"]?.emptyOption = req.text("choose_city")
+        fields["city"]?.options = cities.map {
+            Choice(value: $0.id ?? "", label: $0.name(req.language), selected: $0.id == values.city)
+        }
+        fields["landmark"]?.note = optional
+        fields["landmark"]?.hint = req.text("landmark_hint")
+        fields["landmark"]?.maxLength = ReportRules.landmarkLength
+        fields["description"]?.hint = req.text("description_hint")
+        fields["description"]?.required = true
+        fields["description"]?.minLength = ReportRules.descriptionLength.lowerBound
+        fields["description"]?.maxLength = ReportRules.descriptionLength.upperBound
+        fields["description"]?.rows = 7
+        for (id, type, prefix, selected) in [
+            ("ageBand", AgeBand.allCases.map(\.rawValue), "age_", values.ageBand),
+            ("gender", Gender.allCases.map(\.rawValue), "gender_", values.gender),
+        ] {
+            fields[id]?.note = optional
+            fields[id]?.emptyOption = req.text("prefer_not_say")
+            fields[id]?.options = type.map { Choice(value: $0, label: req.text(prefix + $0), selected: $0 == selected) }
+        }
+        fields["contact"]?.note = optional
+        fields["contact"]?.hint = req.text("contact_hint")
+        fields["contact"]?.maxLength = ReportRules.contactLength
+        fields["contact"]?.autocompleteOff = true
+
+        // Each message in the summary links to its field: a group's first choice, a field itself,
+        // and for the point on the map the city, which stands for it without JavaScript.
+        func target(_ field: String) -> String {
+            if let group = groups[field] { return "#" + group.firstID }
+            if field == "latitude" || field == "longitude" { return "#city" }
+            return "#" + field
+        }
+        let summary = MessageList(
+            linked: Self.fieldOrder.compactMap { field in
+                e[field].map { MessageList.Message(text: req.text("field_" + field) + ": " + $0, href: target(field)) }
+            }, heading: req.text("error_summary_heading"))
         let content = FormContent(
-            v: values, e: localized,
-            errorList: MessageList(
-                fieldOrder.compactMap { field in localized[field].map { req.text("field_" + field) + ": " + $0 } }),
-            today: KazakhstanTime.today(), tileURL: TileProxyController.template, citiesJSON: citiesJSON,
-            roles: req.choices(ReporterRole.self, prefix: "role", selected: [values.role ?? ""]),
-            timeBands: req.choices(TimeBand.self, prefix: "band", selected: [values.timeBand ?? ""]),
-            cities: cities.map {
-                Choice(value: $0.id ?? "", label: $0.name(req.language), selected: $0.id == values.city)
-            },
-            placeTypes: req.choices(PlaceType.self, prefix: "place", selected: [values.placeType ?? ""]),
-            kinds: req.choices(HarassmentKind.self, prefix: "kind", selected: values.kinds ?? []),
-            perpetrators: req.choices(Perpetrator.self, prefix: "perpetrator", selected: [values.perpetrator ?? ""]),
-            relations: req.choices(
-                PerpetratorRelation.self, prefix: "relation", selected: [values.perpetratorRelation ?? ""]),
-            counts: req.choices(PerpetratorCount.self, prefix: "count", selected: [values.perpetratorCount ?? "one"]),
-            prevented: yesNo("answer_prevented_yes", "answer_prevented_no", selected: values.prevented),
-            preventedBy: req.choices(PreventedBy.self, prefix: "prevented_by", selected: [values.preventedBy ?? ""]),
-            ageBands: req.choices(AgeBand.self, prefix: "age", selected: [values.ageBand ?? ""]),
-            genders: req.choices(Gender.self, prefix: "gender", selected: [values.gender ?? ""]),
-            consent: yesNo("answer_consent_yes", "answer_consent_no", selected: values.publishConsent))
+            v: values, e: e, errors: summary, tileURL: TileProxyController.template, citiesJSON: citiesJSON,
+            groups: groups, fields: fields)
         let view = try await req.view.render(
             "report",
             PageContext(
