@@ -1,6 +1,9 @@
 import Fluent
 import Vapor
 
+// Who is asking: the panel's session and form token, the admin API's bearer token, and the
+// administrators-only guard. `routes.swift` shows which routes each one guards.
+
 extension Request {
     private struct AccountKey: StorageKey { typealias Value = Account }
 

@@ -1,5 +1,9 @@
 import Vapor
 
+// The rules of a report (SPEC §2): the input as it arrives, the per-field checks in
+// `ReportRules` that the form, the API and the bot share, and the whole check that turns an
+// input into a `ValidReport`.
+
 /// A report as it arrives from the API or the web form, before any checks.
 ///
 /// Everything is optional here so that a missing field gets a clear, translated error naming
