@@ -37,10 +37,13 @@ struct AdminWebController {
         let counts = try await ModerationService.counts(on: req.db)
         let cities = try await cityIndex(req.db)
         let rows = try await ModerationService.queue(status: status, on: req.db).map { report in
-            QueueRow(
+            let facts = ReportFacts(report, contact: nil)
+            func words(_ field: ReportFacts.Field) -> String {
+                facts.value(field, cityName: { cities[$0]?.name(req.language) }, text: req.text) ?? ""
+            }
+            return QueueRow(
                 id: report.id?.uuidString ?? "", submitted: report.createdAt.map(Self.timestamp) ?? "",
-                date: report.incidentDate, city: cities[report.city]?.name(req.language) ?? report.city,
-                kinds: report.kinds.map { req.text("kind_" + $0.rawValue) }.joined(separator: ", "),
+                date: words(.date), city: words(.city), kinds: words(.kinds),
                 excerpt: String(report.description.prefix(140)))
         }
         let tabs = ReportStatus.allCases.map {
