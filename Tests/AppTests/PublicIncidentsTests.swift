@@ -93,7 +93,7 @@ import VaporTesting
             #expect(
                 Set(feature.properties.keys) == [
                     "id", "date", "timeBand", "city", "placeType", "kinds", "role", "perpetrator", "perpetratorCount",
-                    "prevented",
+                    "prevented", "toldWhom",
                     "description", "latitude", "longitude",
                 ])
             #expect(feature.properties["description"] == .string("Мужчина преследовал девушку на улице вечером."))

@@ -36,6 +36,35 @@ import Testing
         #expect(valid.language == .kk)
     }
 
+    @Test func theEvidenceFieldsAreOptionalAndConsistent() throws {
+        // Left out, they are unknown; nothing slows the person down.
+        let plain = try input().validate(cities: cities, fallbackLanguage: .ru, today: today).get()
+        #expect(plain.recurrence == nil && plain.toldWhom.isEmpty && plain.toldOutcome == nil)
+        let full = try input {
+            $0.recurrence = "repeated"
+            $0.toldWhom = ["employer_school", "hotline", "hotline"]
+            $0.toldOutcome = "blamed"
+            $0.kinds = ["economic"]
+        }.validate(cities: cities, fallbackLanguage: .ru, today: today).get()
+        #expect(full.recurrence == .repeated && full.toldWhom == [.employer_school, .hotline])
+        #expect(full.toldOutcome == .blamed && full.kinds == [.economic])
+
+        #expect(errors { $0.recurrence = "sometimes" } == ["recurrence": "error_choice"])
+        #expect(errors { $0.toldWhom = ["neighbours"] } == ["toldWhom": "error_choice"])
+        #expect(errors { $0.toldWhom = ["nobody", "police"] } == ["toldWhom": "error_told_nobody_and_someone"])
+        #expect(errors { $0.toldOutcome = "stopped" } == ["toldOutcome": "error_outcome_without_telling"])
+        #expect(
+            errors {
+                $0.toldWhom = ["nobody"]
+                $0.toldOutcome = "stopped"
+            } == ["toldOutcome": "error_outcome_without_telling"])
+        #expect(
+            errors {
+                $0.toldWhom = ["police"]
+                $0.toldOutcome = "eventually"
+            } == ["toldOutcome": "error_choice"])
+    }
+
     @Test func requiredFieldsAreNamedWhenMissing() {
         let found = errors {
             $0 = ReportInput()

@@ -33,6 +33,11 @@ import VaporTesting
         try await chat.tap("yes")
         try await chat.tap("bystander")
         try await chat.say(description)
+        try await chat.tap("repeated")
+        try await chat.tap("police")
+        try await chat.tap("hotline")
+        try await chat.tap("done")
+        try await chat.tap("no_reaction")
         try await chat.tap("25-34")
         try await chat.tap("skip")
         try await chat.say("+7 701 234 5678")
@@ -72,6 +77,8 @@ import VaporTesting
             #expect(report.perpetratorCount == "one")
             #expect(report.prevented && report.preventedBy == "bystander")
             #expect(report.description == Self.description)
+            #expect(report.recurrence == "repeated" && report.toldWhom == [.police, .hotline])
+            #expect(report.toldOutcome == "no_reaction")
             #expect(report.ageBand == "25-34" && report.gender == nil)
             #expect(report.publishConsent)
             #expect(report.status == "pending")
@@ -196,7 +203,9 @@ import VaporTesting
             ({ try await chat.tap("group") }, "bot_q_prevented"),
             ({ try await chat.tap("yes") }, "bot_q_prevented_by"),
             ({ try await chat.tap("self") }, "bot_q_description"),
-            ({ try await chat.say(description) }, "bot_q_age"),
+            ({ try await chat.say(description) }, "bot_q_recurrence"),
+            ({ try await chat.tap("skip") }, "bot_q_told"),
+            ({ try await chat.tap("skip") }, "bot_q_age"),
             ({ try await chat.tap("skip") }, "bot_q_gender"),
             ({ try await chat.tap("skip") }, "bot_q_contact"),
             ({ try await chat.tap("skip") }, "bot_q_consent"),
@@ -289,6 +298,12 @@ import VaporTesting
             try await chat.send(chat.person.photo())
             #expect(said("bot_no_files"))
             try await chat.say(Self.description)
+            try await chat.tap("once")
+            // "Nobody" stands alone, and then nothing came of it to ask about.
+            try await chat.tap("police")
+            try await chat.tap("nobody")
+            try await chat.tap("done")
+            #expect(chat.lastText.contains(app.translations.text("bot_q_age", .ru)))
             try await chat.tap("skip")
             try await chat.tap("skip")
             try await chat.say("не контакт")

@@ -86,7 +86,9 @@
               fillColor: prevented ? colours.prevented : colours.notPrevented, fillOpacity: 0.75,
               className: prevented ? 'pin-prevented' : 'pin-not-prevented'
             });
-            marker.bindPopup(function () { return popup(feature.id); });
+            // Leaflet asks for the content again when the popup updates: ask the server once.
+            var content = null;
+            marker.bindPopup(function () { return content || (content = popup(feature.id)); });
             return marker;
           });
           cluster.addLayers(markers);

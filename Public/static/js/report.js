@@ -80,6 +80,25 @@
   toggle('relation-group', 'perpetrator', 'known');
   toggle('prevented-by-group', 'prevented', 'yes');
 
+  // "What came of it" only after telling someone; "nobody" stands alone.
+  (function () {
+    var boxes = Array.prototype.slice.call(form.querySelectorAll('input[name="toldWhom[]"]'));
+    var outcome = document.getElementById('told-outcome-group');
+    if (!outcome || !boxes.length) return;
+    function update(changed) {
+      if (changed && changed.checked) {
+        boxes.forEach(function (box) {
+          if (box !== changed && (changed.value === 'nobody' || box.value === 'nobody')) box.checked = false;
+        });
+      }
+      var someone = boxes.some(function (box) { return box.checked && box.value !== 'nobody'; });
+      outcome.hidden = !someone;
+      if (!someone) outcome.querySelectorAll('input').forEach(function (input) { input.checked = false; });
+    }
+    boxes.forEach(function (box) { box.addEventListener('change', function () { update(box); }); });
+    update(null);
+  })();
+
   // The map: tapping sets the point and picks the nearest city.
   var pickMap = null;
   var mapBox = document.getElementById('pick-map');

@@ -39,7 +39,7 @@ struct MapAPIController {
 
     static let popupFields: [ReportFacts.Field] = [
         .outcome, .date, .timeBand, .city, .placeType, .kinds, .perpetrator, .perpetratorRelation, .preventedBy,
-        .description,
+        .recurrence, .description,
     ]
 
     @Sendable func incident(req: Request) async throws -> IncidentFactsDTO {

@@ -17,6 +17,9 @@ struct PublicIncident: Content, Equatable {
     var perpetratorCount: String
     var prevented: Bool
     var preventedBy: String?
+    var recurrence: String?
+    var toldWhom: [String]
+    var toldOutcome: String?
     var description: String
     /// The public point, or nil when the report counts in statistics only.
     var latitude: Double?
@@ -35,6 +38,9 @@ struct PublicIncident: Content, Equatable {
         perpetratorCount = report.perpetratorCount
         prevented = report.prevented
         preventedBy = report.preventedBy
+        recurrence = report.recurrence
+        toldWhom = report.toldWhom.map(\.rawValue)
+        toldOutcome = report.toldOutcome
         description = report.publicDescription ?? ""
         latitude = report.publicLatitude
         longitude = report.publicLongitude

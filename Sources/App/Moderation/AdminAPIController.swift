@@ -23,6 +23,9 @@ struct AdminAPIController {
         var prevented: Bool
         var preventedBy: String?
         var description: String
+        var recurrence: String?
+        var toldWhom: [String]
+        var toldOutcome: String?
         var ageBand: String?
         var gender: String?
         var contact: String?
@@ -67,6 +70,9 @@ struct AdminAPIController {
             prevented = report.prevented
             preventedBy = report.preventedBy
             description = report.description
+            recurrence = report.recurrence
+            toldWhom = report.toldWhom.map(\.rawValue)
+            toldOutcome = report.toldOutcome
             ageBand = report.ageBand
             gender = report.gender
             contact = report.contactSealed.flatMap { ContactSealing.open($0, key: contactKey) }

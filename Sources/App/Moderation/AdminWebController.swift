@@ -109,7 +109,8 @@ struct AdminWebController {
         var facts = ReportFacts(report, contact: nil).facts(
             [
                 .role, .date, .timeBand, .time, .city, .location, .landmark, .placeType, .kinds, .perpetrator,
-                .perpetratorRelation, .perpetratorCount, .prevented, .preventedBy, .ageBand, .gender, .publishConsent,
+                .perpetratorRelation, .perpetratorCount, .prevented, .preventedBy, .recurrence, .toldWhom, .toldOutcome,
+                .ageBand, .gender, .publishConsent,
             ], cityName: { cities[$0]?.name(req.language) }, text: req.text
         ).map { Fact(label: $0.label, value: $0.value ?? "—") }
         facts += [

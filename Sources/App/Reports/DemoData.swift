@@ -129,6 +129,13 @@ enum DemoData {
         let stories = stories[language] ?? []
         let story = stories[Int(random.unit() * Double(stories.count)) % stories.count]
         report.description = story.told + " " + pick(endings[language] ?? [])
+        // The evidence fields are optional: about a third of people leave each one out.
+        report.recurrence = random.unit() < 0.7 ? (random.unit() < 0.45 ? Recurrence.repeated : .once).rawValue : nil
+        if random.unit() < 0.65 {
+            let told = random.unit() < 0.55 ? [ToldWhom.nobody] : [pick([ToldWhom.police, .employer_school, .hotline])]
+            report.toldWhom = told
+            if told != [.nobody] && random.unit() < 0.8 { report.toldOutcome = pick(ToldOutcome.allCases).rawValue }
+        }
         report.ageBand = random.unit() < 0.6 ? pick(AgeBand.allCases).rawValue : nil
         report.gender =
             random.unit() < 0.7 ? pick([Gender.woman, .woman, .woman, .man, .other, .unsaid]).rawValue : nil

@@ -32,6 +32,11 @@ final class Report: Model, @unchecked Sendable {
     @Field(key: "prevented") var prevented: Bool
     @OptionalField(key: "prevented_by") var preventedBy: String?
     @Field(key: "description") var description: String
+    /// `once` or `repeated`; nil when not said (shown as unknown).
+    @OptionalField(key: "recurrence") var recurrence: String?
+    /// Whom the person told, comma-framed like `kinds`; nil when not said.
+    @OptionalField(key: "told_whom") var toldWhomList: String?
+    @OptionalField(key: "told_outcome") var toldOutcome: String?
     @OptionalField(key: "age_band") var ageBand: String?
     @OptionalField(key: "gender") var gender: String?
     /// The contact, sealed with AES-GCM under the server's contact key.
@@ -68,6 +73,11 @@ final class Report: Model, @unchecked Sendable {
     var kinds: [HarassmentKind] {
         get { kindsList.split(separator: ",").compactMap { HarassmentKind(rawValue: String($0)) } }
         set { kindsList = "," + newValue.map(\.rawValue).joined(separator: ",") + "," }
+    }
+
+    var toldWhom: [ToldWhom] {
+        get { (toldWhomList ?? "").split(separator: ",").compactMap { ToldWhom(rawValue: String($0)) } }
+        set { toldWhomList = newValue.isEmpty ? nil : "," + newValue.map(\.rawValue).joined(separator: ",") + "," }
     }
 
     var reportStatus: ReportStatus { ReportStatus(rawValue: status) ?? .pending }
@@ -139,6 +149,23 @@ struct CreateReport: AsyncMigration {
     }
 }
 
+/// The fields the evidence needs (issue #12): repeated or not, whom the person told and what
+/// came of it. Reports stored before have none: they count as unknown.
+struct AddEvidenceFields: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        // One column per statement: SQLite adds a single column per ALTER TABLE.
+        for column in ["recurrence", "told_whom", "told_outcome"] {
+            try await database.schema(Report.schema).field(FieldKey(stringLiteral: column), .string).update()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        for column in ["recurrence", "told_whom", "told_outcome"] {
+            try await database.schema(Report.schema).deleteField(FieldKey(stringLiteral: column)).update()
+        }
+    }
+}
+
 /// Brings reports stored before the privacy review (issue #10) in line with SPEC §6: times to the
 /// hour, `updated_at` emptied, the contact clock started at publication, and public points
 /// derived per place instead of per report.
@@ -152,7 +179,12 @@ struct ReviewStoredReportsForPrivacy: AsyncMigration {
             })
         var after: UUID?
         while true {
-            var page = Report.query(on: database).sort(\.$id).limit(500)
+            // Only the columns this review touches, so a later migration's new columns are not
+            // asked for before they exist.
+            var page = Report.query(on: database).field(\.$id).field(\.$city).field(\.$latitude)
+                .field(\.$longitude).field(\.$createdAt).field(\.$publishedAt).field(\.$closedAt)
+                .field(\.$publicLatitude).field(\.$publicLongitude).field(\.$publicPrecision)
+                .sort(\.$id).limit(500)
             if let after { page = page.filter(\.$id > after) }
             let reports = try await page.all()
             guard let last = reports.last else { break }

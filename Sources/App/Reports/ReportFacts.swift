@@ -6,11 +6,11 @@ import Foundation
 struct ReportFacts {
     enum Field: String, CaseIterable, Sendable {
         case outcome, role, date, time, timeBand, city, location, landmark, placeType, kinds, perpetrator
-        case perpetratorRelation, perpetratorCount, prevented, preventedBy, description, ageBand, gender, contact
-        case publishConsent
+        case perpetratorRelation, perpetratorCount, prevented, preventedBy, description, recurrence, toldWhom
+        case toldOutcome, ageBand, gender, contact, publishConsent
 
         /// Fields that only apply to some answers; they are left out when they have no value.
-        var isConditional: Bool { [.time, .landmark, .perpetratorRelation, .preventedBy].contains(self) }
+        var isConditional: Bool { [.time, .landmark, .perpetratorRelation, .preventedBy, .toldOutcome].contains(self) }
 
         var labelKey: String {
             switch self {
@@ -43,6 +43,9 @@ struct ReportFacts {
     var prevented: Bool?
     var preventedBy: String?
     var description: String?
+    var recurrence: String?
+    var toldWhom: [String] = []
+    var toldOutcome: String?
     var ageBand: String?
     var gender: String?
     var contact: String?
@@ -65,6 +68,9 @@ struct ReportFacts {
         prevented = report.prevented
         preventedBy = report.preventedBy
         description = report.description
+        recurrence = report.recurrence
+        toldWhom = report.toldWhom.map(\.rawValue)
+        toldOutcome = report.toldOutcome
         ageBand = report.ageBand
         gender = report.gender
         self.contact = contact
@@ -88,6 +94,9 @@ struct ReportFacts {
         prevented = draft.prevented
         preventedBy = draft.preventedBy
         description = draft.description
+        recurrence = draft.recurrence
+        toldWhom = draft.toldWhom ?? []
+        toldOutcome = draft.toldOutcome
         ageBand = draft.ageBand
         gender = draft.gender
         self.contact = contact
@@ -107,6 +116,9 @@ struct ReportFacts {
         perpetratorCount = incident.perpetratorCount
         prevented = incident.prevented
         preventedBy = incident.preventedBy
+        recurrence = incident.recurrence
+        toldWhom = incident.toldWhom
+        toldOutcome = incident.toldOutcome
         description = incident.description
     }
 
@@ -132,6 +144,9 @@ struct ReportFacts {
         case .prevented: return prevented.map { text($0 ? "answer_prevented_yes" : "answer_prevented_no") }
         case .preventedBy: return label("prevented_by_", preventedBy)
         case .description: return description
+        case .recurrence: return label("recurrence_", recurrence)
+        case .toldWhom: return toldWhom.isEmpty ? nil : toldWhom.map { text("told_" + $0) }.joined(separator: ", ")
+        case .toldOutcome: return label("told_outcome_", toldOutcome)
         case .ageBand: return label("age_", ageBand)
         case .gender: return label("gender_", gender)
         case .contact: return contact

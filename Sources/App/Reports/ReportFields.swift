@@ -21,7 +21,10 @@ enum PlaceType: String, CaseIterable, Codable, Sendable {
 }
 
 enum HarassmentKind: String, CaseIterable, Codable, Sendable {
-    case catcalling, verbal, nonverbal, physical, stalking, coercion, gender, cyber, bullying, discrimination, other
+    case catcalling, verbal, nonverbal, physical, stalking, coercion, gender, cyber, bullying, discrimination
+    /// Financial pressure, obstructing economic independence (seed 003, type 5).
+    case economic
+    case other
 }
 
 enum Perpetrator: String, CaseIterable, Codable, Sendable { case stranger, known }
@@ -43,6 +46,17 @@ enum AgeBand: String, CaseIterable, Codable, Sendable {
 }
 
 enum Gender: String, CaseIterable, Codable, Sendable { case woman, man, other, unsaid }
+
+/// Whether it happened once or keeps happening. Not given counts as unknown.
+enum Recurrence: String, CaseIterable, Codable, Sendable { case once, repeated }
+
+/// Whom the person told, officially; `nobody` stands alone.
+enum ToldWhom: String, CaseIterable, Codable, Sendable { case police, employer_school, hotline, nobody }
+
+/// What came of telling someone.
+enum ToldOutcome: String, CaseIterable, Codable, Sendable {
+    case nothing_yet, no_reaction, stopped, action_taken, blamed
+}
 
 enum ReportSource: String, CaseIterable, Codable, Sendable { case web, telegram, moderator }
 

@@ -25,6 +25,9 @@ struct ReportInput: Content, Sendable {
     var prevented: Bool?
     var preventedBy: String?
     var description: String?
+    var recurrence: String?
+    var toldWhom: [String]?
+    var toldOutcome: String?
     var ageBand: String?
     var gender: String?
     var contact: String?
@@ -50,6 +53,9 @@ struct ValidReport: Sendable, Equatable {
     var prevented: Bool
     var preventedBy: PreventedBy?
     var description: String
+    var recurrence: Recurrence?
+    var toldWhom: [ToldWhom]
+    var toldOutcome: ToldOutcome?
     var ageBand: AgeBand?
     var gender: Gender?
     var contact: String?
@@ -88,6 +94,19 @@ enum ReportRules {
         guard descriptionLength.contains(description.count) else { return .failure("error_description_length") }
         guard TextRules.isClean(description) else { return .failure("error_text_characters") }
         return .success(description)
+    }
+
+    /// Optional; any of police, employer or school, a hotline — or nobody, alone.
+    static func toldWhom(_ raw: [String]?) -> Result<[ToldWhom], FieldProblem> {
+        let values = (raw ?? []).compactMap(TextRules.trimmed)
+        guard values.count <= ToldWhom.allCases.count * 2 else { return .failure("error_choice") }
+        var told: [ToldWhom] = []
+        for value in values {
+            guard let whom = ToldWhom(rawValue: value) else { return .failure("error_choice") }
+            if !told.contains(whom) { told.append(whom) }
+        }
+        if told.contains(.nobody) && told.count > 1 { return .failure("error_told_nobody_and_someone") }
+        return .success(told)
     }
 
     /// Optional; an e-mail address, a phone number or a Telegram handle.
@@ -239,6 +258,13 @@ extension ReportInput {
 
         let description = ReportRules.description(description).value(noting: "description", in: &errors)
 
+        let recurrence = optional(recurrence, "recurrence", as: Recurrence.self)
+        let told = ReportRules.toldWhom(toldWhom).value(noting: "toldWhom", in: &errors) ?? []
+        let toldOutcome = optional(toldOutcome, "toldOutcome", as: ToldOutcome.self)
+        if toldOutcome != nil && told.allSatisfy({ $0 == .nobody }) {
+            errors["toldOutcome"] = "error_outcome_without_telling"
+        }
+
         let ageBand = optional(ageBand, "ageBand", as: AgeBand.self)
         let gender = optional(gender, "gender", as: Gender.self)
 
@@ -257,7 +283,8 @@ extension ReportInput {
                 role: role, date: date, time: time, timeBand: band, latitude: point.0, longitude: point.1,
                 city: chosenCity.id ?? "", landmark: landmark, placeType: placeType, kinds: kinds,
                 perpetrator: perpetrator, perpetratorRelation: relation, perpetratorCount: count, prevented: prevented,
-                preventedBy: preventedBy, description: description, ageBand: ageBand, gender: gender, contact: contact,
+                preventedBy: preventedBy, description: description, recurrence: recurrence, toldWhom: told,
+                toldOutcome: toldOutcome, ageBand: ageBand, gender: gender, contact: contact,
                 publishConsent: publishConsent, language: language))
     }
 }

@@ -37,6 +37,9 @@ enum ReportService {
         report.prevented = valid.prevented
         report.preventedBy = valid.preventedBy?.rawValue
         report.description = valid.description
+        report.recurrence = valid.recurrence?.rawValue
+        report.toldWhom = valid.toldWhom
+        report.toldOutcome = valid.toldOutcome?.rawValue
         report.ageBand = valid.ageBand?.rawValue
         report.gender = valid.gender?.rawValue
         report.contactSealed = try valid.contact.map { try ContactSealing.seal($0, key: app.secrets.contactKey) }

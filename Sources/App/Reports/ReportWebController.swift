@@ -21,6 +21,9 @@ struct ReportWebController {
         var prevented: String?
         var preventedBy: String?
         var description: String?
+        var recurrence: String?
+        var toldWhom: [String]?
+        var toldOutcome: String?
         var ageBand: String?
         var gender: String?
         var contact: String?
@@ -44,14 +47,17 @@ struct ReportWebController {
                 default: nil
                 }
             }
-            // The relation and "who stopped it" belong to one answer of the question before.
+            // The relation, "who stopped it" and "what came of it" belong to one answer of the
+            // question before; hidden by the page's script, they may still be sent ticked.
+            let toldSomeone = (toldWhom ?? []).contains { $0 != ToldWhom.nobody.rawValue }
             let input = ReportInput(
                 role: role, date: date, time: time, timeBand: timeBand,
                 latitude: number(latitude, "latitude"), longitude: number(longitude, "longitude"), city: city,
                 landmark: landmark, placeType: placeType, kinds: kinds, perpetrator: perpetrator,
                 perpetratorRelation: perpetrator == "known" ? perpetratorRelation : nil,
                 perpetratorCount: perpetratorCount, prevented: yesNo(prevented),
-                preventedBy: prevented == "yes" ? preventedBy : nil, description: description, ageBand: ageBand,
+                preventedBy: prevented == "yes" ? preventedBy : nil, description: description, recurrence: recurrence,
+                toldWhom: toldWhom, toldOutcome: toldSomeone ? toldOutcome : nil, ageBand: ageBand,
                 gender: gender, contact: contact, publishConsent: yesNo(publishConsent), language: language.rawValue)
             return (input, errors)
         }
@@ -71,8 +77,8 @@ struct ReportWebController {
     /// The form's fields in the order they are asked, for the error summary.
     static let fieldOrder = [
         "role", "date", "time", "timeBand", "city", "latitude", "longitude", "landmark", "placeType", "kinds",
-        "description", "perpetrator", "perpetratorRelation", "perpetratorCount", "prevented", "preventedBy",
-        "ageBand", "gender", "contact", "publishConsent",
+        "description", "recurrence", "perpetrator", "perpetratorRelation", "perpetratorCount", "prevented",
+        "preventedBy", "toldWhom", "toldOutcome", "ageBand", "gender", "contact", "publishConsent",
     ]
 
     private func renderForm(
@@ -113,6 +119,18 @@ struct ReportWebController {
                 "kinds", name: "kinds[]", prefix: "kind",
                 choices: req.choices(HarassmentKind.self, prefix: "kind", selected: values.kinds ?? []),
                 required: false, hint: req.text("kinds_hint"), multiple: true, id: "kinds-group"),
+            "recurrence": group(
+                "recurrence", prefix: "recurrence",
+                choices: req.choices(Recurrence.self, prefix: "recurrence", selected: [values.recurrence ?? ""]),
+                required: false, note: optional),
+            "toldWhom": group(
+                "toldWhom", name: "toldWhom[]", prefix: "told",
+                choices: req.choices(ToldWhom.self, prefix: "told", selected: values.toldWhom ?? []), required: false,
+                note: optional, hint: req.text("told_hint"), multiple: true),
+            "toldOutcome": group(
+                "toldOutcome", prefix: "told-outcome",
+                choices: req.choices(ToldOutcome.self, prefix: "told_outcome", selected: [values.toldOutcome ?? ""]),
+                required: false, note: optional, id: "told-outcome-group"),
             "perpetrator": group(
                 "perpetrator", prefix: "perpetrator",
                 choices: req.choices(Perpetrator.self, prefix: "perpetrator", selected: [values.perpetrator ?? ""])),

@@ -69,7 +69,8 @@ enum BotFormat {
             ([bold(t("bot_summary_heading")), ""] + lines([.role, .date, .timeBand]) + [line(location)]
             + lines([
                 .landmark, .placeType, .kinds, .perpetrator, .perpetratorRelation, .perpetratorCount, .prevented,
-                .preventedBy, .description, .ageBand, .gender, .contact, .publishConsent,
+                .preventedBy, .description, .recurrence, .toldWhom, .toldOutcome, .ageBand, .gender, .contact,
+                .publishConsent,
             ])).joined(separator: "\n")
     }
 

@@ -102,6 +102,40 @@ extension BotTurn {
             }
             state.draft.kinds = kinds
             if let messageID { outcome.replies.append(.replaceButtons(messageID: messageID, kindsKeyboard(state))) }
+        case .recurrence:
+            if value == "skip" {
+                state.draft.recurrence = nil
+            } else {
+                guard let recurrence = choice(Recurrence.self) else { return try await retry("error_choice") }
+                state.draft.recurrence = recurrence.rawValue
+            }
+            try await advance()
+        case .toldWhom:
+            if value == "done" || value == "skip" {
+                if value == "skip" { state.draft.toldWhom = nil }
+                let told = state.draft.toldWhom ?? []
+                if told.allSatisfy({ $0 == ToldWhom.nobody.rawValue }) { state.draft.toldOutcome = nil }
+                return try await advance()
+            }
+            guard let whom = choice(ToldWhom.self) else { return try await retry("error_choice") }
+            var told = state.draft.toldWhom ?? []
+            if let index = told.firstIndex(of: whom.rawValue) {
+                told.remove(at: index)
+            } else {
+                // "Nobody" stands alone, as ReportRules.toldWhom requires.
+                told.removeAll { whom == .nobody || $0 == ToldWhom.nobody.rawValue }
+                told.append(whom.rawValue)
+            }
+            state.draft.toldWhom = told.isEmpty ? nil : told
+            if let messageID { outcome.replies.append(.replaceButtons(messageID: messageID, toldKeyboard(state))) }
+        case .toldOutcome:
+            if value == "skip" {
+                state.draft.toldOutcome = nil
+            } else {
+                guard let told = choice(ToldOutcome.self) else { return try await retry("error_choice") }
+                state.draft.toldOutcome = told.rawValue
+            }
+            try await advance()
         case .perpetrator:
             guard let perpetrator = choice(Perpetrator.self) else { return try await retry("error_choice") }
             state.draft.perpetrator = perpetrator.rawValue
@@ -227,7 +261,7 @@ extension BotFlow {
     /// Answers that may be changed from the summary, in the order of the questions.
     static let editable: [BotStep] = [
         .role, .date, .timeBand, .location, .placeType, .kinds, .perpetrator, .count, .prevented, .description,
-        .ageBand, .gender, .contact, .consent,
+        .recurrence, .toldWhom, .ageBand, .gender, .contact, .consent,
     ]
 
     /// The question after `step` in a report.
@@ -245,7 +279,11 @@ extension BotFlow {
         case .count: .prevented
         case .prevented: draft.prevented == true ? .preventedBy : .description
         case .preventedBy: .description
-        case .description: .ageBand
+        case .description: .recurrence
+        case .recurrence: .toldWhom
+        case .toldWhom:
+            (draft.toldWhom ?? []).contains { $0 != ToldWhom.nobody.rawValue } ? .toldOutcome : .ageBand
+        case .toldOutcome: .ageBand
         case .ageBand: .gender
         case .gender: .contact
         case .contact: .consent
@@ -257,7 +295,7 @@ extension BotFlow {
     func isFollowUp(_ next: BotStep, of step: BotStep) -> Bool {
         switch (step, next) {
         case (.date, .datePick), (.location, .city), (.city, .landmark), (.perpetrator, .relation),
-            (.prevented, .preventedBy), (.editMenu, _):
+            (.prevented, .preventedBy), (.toldWhom, .toldOutcome), (.editMenu, _):
             true
         default: false
         }
@@ -314,6 +352,12 @@ extension BotFlow {
         case .preventedBy:
             return q.ask("bot_q_prevented_by", q.options(q.labelled(PreventedBy.self, prefix: "prevented_by_")))
         case .description: return q.ask("bot_q_description", nil)
+        case .recurrence:
+            return q.ask("bot_q_recurrence", q.options(q.labelled(Recurrence.self, prefix: "recurrence_"), skip: true))
+        case .toldWhom: return q.ask("bot_q_told", .inline(toldKeyboard(state)))
+        case .toldOutcome:
+            return q.ask(
+                "bot_q_told_outcome", q.options(q.labelled(ToldOutcome.self, prefix: "told_outcome_"), skip: true))
         case .ageBand:
             return q.ask("bot_q_age", q.options(q.labelled(AgeBand.self, prefix: "age_"), columns: 3, skip: true))
         case .gender:
@@ -343,18 +387,36 @@ extension BotFlow {
     }
 
     func kindsKeyboard(_ state: BotState) -> InlineKeyboardMarkup {
-        var rows = HarassmentKind.allCases.map { kind in
-            let ticked = state.draft.kinds?.contains(kind.rawValue) == true
-            return [
+        tickBoxes(HarassmentKind.self, prefix: "kind_", ticked: state.draft.kinds ?? [], state: state)
+    }
+
+    func toldKeyboard(_ state: BotState) -> InlineKeyboardMarkup {
+        tickBoxes(ToldWhom.self, prefix: "told_", ticked: state.draft.toldWhom ?? [], state: state, skip: true)
+    }
+
+    /// One button per choice, ticked or not, and "Done" (and "Skip") below: a question with
+    /// several answers.
+    private func tickBoxes<E: RawRepresentable & CaseIterable>(
+        _ type: E.Type, prefix: String, ticked: [String], state: BotState, skip: Bool = false
+    ) -> InlineKeyboardMarkup where E.RawValue == String {
+        var rows = E.allCases.map { choice in
+            [
                 InlineKeyboardButton(
-                    text: (ticked ? "✅ " : "▫️ ") + text("kind_" + kind.rawValue, state.language),
-                    callbackData: ButtonData.answer(state.turn, kind.rawValue))
+                    text: (ticked.contains(choice.rawValue) ? "✅ " : "▫️ ")
+                        + text(prefix + choice.rawValue, state.language),
+                    callbackData: ButtonData.answer(state.turn, choice.rawValue))
             ]
         }
-        rows.append([
+        var last = [
             InlineKeyboardButton(
                 text: text("bot_done", state.language), callbackData: ButtonData.answer(state.turn, "done"))
-        ])
+        ]
+        if skip {
+            last.append(
+                InlineKeyboardButton(
+                    text: text("bot_skip", state.language), callbackData: ButtonData.answer(state.turn, "skip")))
+        }
+        rows.append(last)
         return InlineKeyboardMarkup(rows)
     }
 }

@@ -6,7 +6,8 @@ import Vapor
 enum BotStep: String, Codable, Sendable, CaseIterable {
     // The report of SPEC §2, in the order the questions are asked.
     case role, date, datePick, timeBand, location, city, landmark, placeType, kinds, perpetrator, relation, count
-    case prevented, preventedBy, description, ageBand, gender, contact, consent, summary, editMenu
+    case prevented, preventedBy, description, recurrence, toldWhom, toldOutcome, ageBand, gender, contact, consent
+    case summary, editMenu
     // Checking or withdrawing a report by its receipt code.
     case checkCode, checkShown, withdrawConfirm
     // The self-check questionnaire.

@@ -75,6 +75,7 @@ struct BotTurn {
         flow.menuButton(action, key, language)
     }
     func kindsKeyboard(_ state: BotState) -> InlineKeyboardMarkup { flow.kindsKeyboard(state) }
+    func toldKeyboard(_ state: BotState) -> InlineKeyboardMarkup { flow.toldKeyboard(state) }
     func admitted(_ category: String, rule: RateLimitRule) async throws -> Bool {
         try await flow.admitted(category, rule: rule)
     }
