@@ -1,4 +1,6 @@
 import Fluent
+import FluentSQL
+import SQLKit
 import Vapor
 
 /// The public version of a published report: nothing here identifies anyone (SPEC rule 5).
@@ -137,51 +139,81 @@ struct IncidentFilters: Sendable {
     }
 }
 
-enum IncidentQueries {
-    /// Published reports the public may see, with the filters applied. Pending, rejected and
-    /// archived reports never pass this point.
-    static func published(_ filters: IncidentFilters, pinsOnly: Bool, on database: any Database) -> QueryBuilder<Report>
-    {
-        let query = Report.query(on: database).filter(\.$status == ReportStatus.published.rawValue)
+extension IncidentFilters {
+    /// The filters as SQL conditions on the `reports` table: the one definition the map, the
+    /// statistics and the exports share. Pending, rejected and archived reports never pass.
+    @discardableResult
+    func apply<Builder: SQLPredicateBuilder>(to builder: Builder, pinsOnly: Bool) -> Builder {
+        builder.where("status", .equal, ReportStatus.published.rawValue)
         if pinsOnly {
-            query.filter(\.$publicLatitude != nil).filter(\.$publicLongitude != nil)
+            builder.where("public_latitude", .isNot, SQLLiteral.null).where("public_longitude", .isNot, SQLLiteral.null)
         }
-        if let bbox = filters.bbox {
-            query.filter(\.$publicLatitude >= bbox.minLat).filter(\.$publicLatitude <= bbox.maxLat)
-                .filter(\.$publicLongitude >= bbox.minLon).filter(\.$publicLongitude <= bbox.maxLon)
+        if let bbox {
+            builder.where("public_latitude", .greaterThanOrEqual, bbox.minLat)
+                .where("public_latitude", .lessThanOrEqual, bbox.maxLat)
+                .where("public_longitude", .greaterThanOrEqual, bbox.minLon)
+                .where("public_longitude", .lessThanOrEqual, bbox.maxLon)
         }
-        if let from = filters.from { query.filter(\.$incidentDate >= from) }
-        if let to = filters.to { query.filter(\.$incidentDate <= to) }
-        if !filters.kinds.isEmpty {
-            query.group(.or) { group in
-                for kind in filters.kinds { group.filter(\.$kindsList ~~ ",\(kind.rawValue),") }
-            }
+        if let from { builder.where("incident_date", .greaterThanOrEqual, from) }
+        if let to { builder.where("incident_date", .lessThanOrEqual, to) }
+        if !kinds.isEmpty {
+            builder.where(group: { group in
+                for kind in kinds { group.orWhere("kinds", .like, ",\(kind.rawValue),".asLikePattern) }
+                return group
+            })
         }
-        if !filters.placeTypes.isEmpty { query.filter(\.$placeType ~~ filters.placeTypes.map(\.rawValue)) }
-        if let perpetrator = filters.perpetrator { query.filter(\.$perpetrator == perpetrator.rawValue) }
-        if let prevented = filters.prevented { query.filter(\.$prevented == prevented) }
-        if let city = filters.city { query.filter(\.$city == city) }
-        return query
+        if !placeTypes.isEmpty { builder.where("place_type", .in, placeTypes.map(\.rawValue)) }
+        if let perpetrator { builder.where("perpetrator", .equal, perpetrator.rawValue) }
+        if let prevented { builder.where("prevented", .equal, prevented) }
+        if let city { builder.where("city", .equal, city) }
+        return builder
     }
+}
 
-    /// One published report with a pin, by its id: what a map popup shows.
-    static func pinned(_ id: UUID, on database: any Database) async throws -> PublicIncident? {
-        try await published(IncidentFilters(), pinsOnly: true, on: database).filter(\.$id == id).first()
-            .map(PublicIncident.init)
-    }
+extension String {
+    /// `%text%` for LIKE; our comma-framed lists hold no `%` or `_` of their own beyond the
+    /// enumeration values, whose underscores match themselves.
+    fileprivate var asLikePattern: String { "%" + self + "%" }
+}
 
+enum IncidentQueries {
     struct Page: Sendable {
         var incidents: [PublicIncident]
         var total: Int
     }
 
     static func page(_ filters: IncidentFilters, on database: any Database) async throws -> Page {
-        let total = try await published(filters, pinsOnly: true, on: database).count()
-        let reports = try await published(filters, pinsOnly: true, on: database)
-            .sort(\.$incidentDate, .descending).sort(\.$id)
-            .offset((filters.page - 1) * filters.perPage).limit(filters.perPage)
-            .all()
-        return Page(incidents: reports.map(PublicIncident.init), total: total)
+        let sql = try database.sql()
+        let count = try await filters.apply(
+            to: sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Report.schema),
+            pinsOnly: true
+        ).first()
+        let reports = try await filters.apply(
+            to: sql.select().column(SQLLiteral.all).from(Report.schema), pinsOnly: true
+        )
+        .orderBy("incident_date", .descending).orderBy("id")
+        .offset((filters.page - 1) * filters.perPage).limit(filters.perPage)
+        .all(decodingFluent: Report.self)
+        return Page(
+            incidents: reports.map(PublicIncident.init), total: try count?.decode(column: "n", as: Int.self) ?? 0)
+    }
+
+    /// One published report with a pin, by its id: what a map popup shows.
+    static func pinned(_ id: UUID, on database: any Database) async throws -> PublicIncident? {
+        try await IncidentFilters().apply(
+            to: database.sql().select().column(SQLLiteral.all).from(Report.schema).where("id", .equal, id),
+            pinsOnly: true
+        ).first(decodingFluent: Report.self).map(PublicIncident.init)
+    }
+}
+
+extension Database {
+    /// The same database through SQLKit; both of our drivers are SQL databases.
+    func sql() throws -> any SQLDatabase {
+        guard let sql = self as? any SQLDatabase else {
+            throw AppError(status: .internalServerError, code: "internal_error", messageKey: "error_internal")
+        }
+        return sql
     }
 }
 
