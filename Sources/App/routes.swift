@@ -18,6 +18,7 @@ func routes(_ app: Application) throws {
     let reports = ReportWebController(), reportAPI = ReportAPIController()
     let help = HelpWebController(), guides = GuidesWebController(), faq = FAQWebController()
     let selfCheck = SelfCheckWebController(), helpAPI = HelpAPIController()
+    let statistics = StatisticsController()
 
     // MARK: Public — anyone; nothing about the visitor is kept
     app.get(use: map.home)
@@ -27,6 +28,7 @@ func routes(_ app: Application) throws {
     app.get("guides", use: guides.list)
     app.get("guides", ":slug", use: guides.show)
     app.get("faq", use: faq.page)
+    app.get("stats", use: statistics.page)
     app.get("self-check", use: selfCheck.form)
     app.post("self-check", use: selfCheck.answer)
     app.get("tiles", ":z", ":x", ":file", use: tiles.tile)
@@ -35,6 +37,7 @@ func routes(_ app: Application) throws {
     api.get("incidents", use: mapAPI.incidents)
     api.get("incidents", ":id", use: mapAPI.incident)
     api.get("cities", use: mapAPI.cities)
+    api.get("stats", use: statistics.api)
     api.get("hotlines", use: helpAPI.hotlines)
     api.get("guides", use: helpAPI.guides)
     api.get("guides", ":slug", use: helpAPI.guide)

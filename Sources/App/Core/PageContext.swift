@@ -20,11 +20,13 @@ struct PageContext<Content: Encodable>: Encodable {
     var scripts: [String]
     /// Whether the page shows a Leaflet map (loads Leaflet's files).
     var usesMap: Bool
+    /// Whether the page draws charts (loads Chart.js).
+    var usesCharts: Bool
     var c: Content
 
     init(
         _ request: Request, title: String, nav: String = "", scripts: [String] = [], usesMap: Bool = false,
-        content: Content
+        usesCharts: Bool = false, content: Content
     ) {
         let language = request.language
         lang = language.rawValue
@@ -39,6 +41,7 @@ struct PageContext<Content: Encodable>: Encodable {
         exitURL = request.config.exitURL
         self.scripts = scripts
         self.usesMap = usesMap
+        self.usesCharts = usesCharts
         c = content
     }
 }

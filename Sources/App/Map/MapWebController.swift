@@ -3,31 +3,6 @@ import Vapor
 
 /// The home page: the public map of published incidents with its filters.
 struct MapWebController {
-    /// The filter form as the browser sends it; single choices keep it easy on a phone.
-    struct FilterForm: Content {
-        var from: String?
-        var to: String?
-        var kind: String?
-        var placeType: String?
-        var perpetrator: String?
-        var prevented: String?
-        var city: String?
-
-        /// The same filters in the API's spelling, so page and API share one parser.
-        var apiQuery: [String: String] {
-            var query: [String: String] = [:]
-            query["from"] = from
-            query["to"] = to
-            query["kinds"] = kind
-            query["placeTypes"] = placeType
-            query["perpetrator"] = perpetrator
-            query["prevented"] = prevented
-            query["city"] = city
-            query["perPage"] = "20"
-            return query.filter { !$0.value.isEmpty }
-        }
-    }
-
     struct IncidentRow: Encodable {
         var date: String
         var city: String
@@ -40,20 +15,12 @@ struct MapWebController {
     }
 
     struct HomeContent: Encodable {
-        var form: FilterForm
-        var cities: [Choice]
-        var kinds: [Choice]
-        var placeTypes: [Choice]
-        var perpetrators: [Choice]
-        var preventedChoices: [Choice]
+        var filters: FilterPanel
         var tileURL: String
         var citiesJSON: String
-        /// The filter panel starts open when a filter is in use.
-        var filtersActive: Bool
         var incidents: [IncidentRow]
         var total: Int
         var filterErrors: MessageList
-        var today: String
     }
 
     @Sendable func home(req: Request) async throws -> View {
@@ -86,21 +53,8 @@ struct MapWebController {
         let citiesJSON = try cityCentresJSON(cities)
 
         let content = HomeContent(
-            form: form,
-            cities: cities.map {
-                Choice(value: $0.id ?? "", label: $0.name(req.language), selected: $0.id == form.city)
-            },
-            kinds: req.choices(HarassmentKind.self, prefix: "kind", selected: [form.kind ?? ""]),
-            placeTypes: req.choices(PlaceType.self, prefix: "place", selected: [form.placeType ?? ""]),
-            perpetrators: req.choices(Perpetrator.self, prefix: "perpetrator", selected: [form.perpetrator ?? ""]),
-            preventedChoices: [
-                Choice(value: "yes", label: req.text("legend_prevented"), selected: form.prevented == "yes"),
-                Choice(value: "no", label: req.text("legend_not_prevented"), selected: form.prevented == "no"),
-            ],
-            tileURL: TileProxyController.template, citiesJSON: citiesJSON,
-            filtersActive: form.apiQuery.count > 1, incidents: rows,
-            total: total,
-            filterErrors: MessageList(filterErrors), today: KazakhstanTime.today())
+            filters: FilterPanel(req, form: form, cities: cities, action: "/"), tileURL: TileProxyController.template,
+            citiesJSON: citiesJSON, incidents: rows, total: total, filterErrors: MessageList(filterErrors))
         return try await req.view.render(
             "home",
             PageContext(

@@ -1,0 +1,212 @@
+import Fluent
+import FluentSQL
+import SQLKit
+import Vapor
+
+/// A count as anyone may see it (SPEC §6): rounded to the nearest 5, and shown as "fewer
+/// than 5" from 1 to 4.
+///
+/// Every public count is rounded, national totals included, so that no small group shows and
+/// subtracting one answer from another never uncovers one: each number carries ±2 of doubt,
+/// and a difference of two carries up to ±4. Shares are computed from the rounded counts only.
+struct PublicCount: Content, Equatable, Sendable {
+    /// The rounded count; nil when there were fewer than 5 (but some).
+    var count: Int?
+    var fewerThanFive: Bool
+
+    init(exact: Int) {
+        switch exact {
+        case ...0:
+            count = 0
+            fewerThanFive = false
+        case 1..<5:
+            count = nil
+            fewerThanFive = true
+        default:
+            count = Int((Double(exact) / 5).rounded()) * 5
+            fewerThanFive = false
+        }
+    }
+
+    /// What shares are computed from: "fewer than 5" weighs nothing.
+    var weight: Int { count ?? 0 }
+}
+
+/// The statistics of SPEC §3 for one set of filters. Every published report counts, with or
+/// without a pin; nothing here comes from anything but published reports.
+struct Statistics: Content, Sendable {
+    struct Row: Content, Equatable, Sendable {
+        /// The value as the API spells it (`stranger`, `2025-03`, `mon`), or `unknown`.
+        var key: String
+        var count: PublicCount
+    }
+
+    struct CityRow: Content, Equatable, Sendable {
+        var city: String
+        var total: PublicCount
+        var prevented: PublicCount
+        var notPrevented: PublicCount
+    }
+
+    /// One list per question, in the order the questions are asked.
+    struct Breakdowns: Content, Sendable {
+        var role: [Row]
+        var kinds: [Row]
+        var placeType: [Row]
+        var timeBand: [Row]
+        var weekday: [Row]
+        var month: [Row]
+        var perpetrator: [Row]
+        var perpetratorRelation: [Row]
+        var prevented: [Row]
+        var preventedBy: [Row]
+        var recurrence: [Row]
+        var toldWhom: [Row]
+        var toldOutcome: [Row]
+        var ageBand: [Row]
+    }
+
+    var total: PublicCount
+    var breakdowns: Breakdowns
+    /// Cities with reports, most reports first.
+    var cities: [CityRow]
+    /// How counts are made safe to publish, in one line for API readers.
+    var rounding = "Counts are rounded to the nearest 5; 1 to 4 shows as fewerThanFive."
+}
+
+/// The statistics' queries: one grouped count per question over the filtered published reports.
+enum StatisticsQueries {
+    static let unknown = "unknown"
+    static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+    static func compute(_ filters: IncidentFilters, on database: any Database) async throws -> Statistics {
+        let sql = try database.sql()
+
+        /// Exact counts per value of one column (nil for an empty column).
+        func counts(_ column: any SQLExpression) async throws -> [String?: Int] {
+            let rows = try await filters.apply(
+                to: sql.select().column(column, as: "k").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                    .from(Report.schema).groupBy(column),
+                pinsOnly: false
+            ).all()
+            var result: [String?: Int] = [:]
+            for row in rows {
+                result[
+                    try row.decodeNil(column: "k") ? nil : try row.decode(column: "k", as: String.self), default: 0] +=
+                    try row.decode(column: "n", as: Int.self)
+            }
+            return result
+        }
+        /// Exact counts per value of a comma-framed list column: a report counts once per value.
+        func listCounts(_ column: String) async throws -> [String?: Int] {
+            var result: [String?: Int] = [:]
+            for (list, count) in try await counts(SQLColumn(column)) {
+                let values = (list ?? "").split(separator: ",").map(String.init)
+                if values.isEmpty { result[nil, default: 0] += count }
+                for value in values { result[value, default: 0] += count }
+            }
+            return result
+        }
+        /// Rows for every value of an enumeration, then `unknown` when some did not say.
+        func rows<E: RawRepresentable & CaseIterable>(
+            _ type: E.Type, _ exact: [String?: Int], unknown: Bool = true
+        )
+            -> [Statistics.Row] where E.RawValue == String
+        {
+            var rows = E.allCases.map {
+                Statistics.Row(key: $0.rawValue, count: PublicCount(exact: exact[$0.rawValue] ?? 0))
+            }
+            if unknown, let missing = exact[nil], missing > 0 {
+                rows.append(Statistics.Row(key: Self.unknown, count: PublicCount(exact: missing)))
+            }
+            return rows
+        }
+
+        // Cities and the outcome in one pass: the totals come from it too.
+        let byCity = try await filters.apply(
+            to: sql.select().column("city").column("prevented")
+                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                .from(Report.schema).groupBy("city").groupBy("prevented"),
+            pinsOnly: false
+        ).all()
+        var cityCounts: [String: (prevented: Int, notPrevented: Int)] = [:]
+        for row in byCity {
+            let city = try row.decode(column: "city", as: String.self)
+            let n = try row.decode(column: "n", as: Int.self)
+            if try row.decode(column: "prevented", as: Bool.self) {
+                cityCounts[city, default: (0, 0)].prevented += n
+            } else {
+                cityCounts[city, default: (0, 0)].notPrevented += n
+            }
+        }
+        let prevented = cityCounts.values.reduce(0) { $0 + $1.prevented }
+        let notPrevented = cityCounts.values.reduce(0) { $0 + $1.notPrevented }
+        let cities = cityCounts.map { city, counts in
+            Statistics.CityRow(
+                city: city, total: PublicCount(exact: counts.prevented + counts.notPrevented),
+                prevented: PublicCount(exact: counts.prevented), notPrevented: PublicCount(exact: counts.notPrevented))
+        }.sorted { ($0.total.weight, $1.city) > ($1.total.weight, $0.city) }
+
+        // Weekdays and months from the days themselves, the same way on every database.
+        var byWeekday: [String?: Int] = [:]
+        var byMonth: [String: Int] = [:]
+        for (day, count) in try await counts(SQLColumn("incident_date")) {
+            guard let day, let weekday = Self.weekday(day) else { continue }
+            byWeekday[weekdays[weekday], default: 0] += count
+            byMonth[String(day.prefix(7)), default: 0] += count
+        }
+        let months = Self.monthRange(Array(byMonth.keys)).map {
+            Statistics.Row(key: $0, count: PublicCount(exact: byMonth[$0] ?? 0))
+        }
+
+        let breakdowns = Statistics.Breakdowns(
+            role: rows(ReporterRole.self, try await counts(SQLColumn("role")), unknown: false),
+            kinds: rows(HarassmentKind.self, try await listCounts("kinds"), unknown: false),
+            placeType: rows(PlaceType.self, try await counts(SQLColumn("place_type")), unknown: false),
+            timeBand: rows(TimeBand.self, try await counts(SQLColumn("time_band"))),
+            weekday: weekdays.map { Statistics.Row(key: $0, count: PublicCount(exact: byWeekday[$0] ?? 0)) },
+            month: months,
+            perpetrator: rows(Perpetrator.self, try await counts(SQLColumn("perpetrator")), unknown: false),
+            perpetratorRelation: rows(
+                PerpetratorRelation.self, try await counts(SQLColumn("perpetrator_relation")).filter { $0.key != nil },
+                unknown: false),
+            prevented: [
+                Statistics.Row(key: "yes", count: PublicCount(exact: prevented)),
+                Statistics.Row(key: "no", count: PublicCount(exact: notPrevented)),
+            ],
+            preventedBy: rows(
+                PreventedBy.self, try await counts(SQLColumn("prevented_by")).filter { $0.key != nil }, unknown: false),
+            recurrence: rows(Recurrence.self, try await counts(SQLColumn("recurrence"))),
+            toldWhom: rows(ToldWhom.self, try await listCounts("told_whom")),
+            toldOutcome: rows(
+                ToldOutcome.self, try await counts(SQLColumn("told_outcome")).filter { $0.key != nil }, unknown: false),
+            ageBand: rows(AgeBand.self, try await counts(SQLColumn("age_band"))))
+        return Statistics(
+            total: PublicCount(exact: prevented + notPrevented), breakdowns: breakdowns, cities: cities)
+    }
+
+    /// The day of the week of a `YYYY-MM-DD` day, 0 for Monday (Sakamoto's method).
+    static func weekday(_ day: String) -> Int? {
+        let parts = day.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]) else { return nil }
+        let offsets = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4]
+        let year = parts[1] < 3 ? parts[0] - 1 : parts[0]
+        let sundayFirst = (year + year / 4 - year / 100 + year / 400 + offsets[parts[1] - 1] + parts[2]) % 7
+        return (sundayFirst + 6) % 7
+    }
+
+    /// Every month from the first to the last with reports, so a trend line has no gaps.
+    static func monthRange(_ months: [String]) -> [String] {
+        guard let first = months.min(), let last = months.max(),
+            let firstYear = Int(first.prefix(4)), let firstMonth = Int(first.suffix(2)),
+            let lastYear = Int(last.prefix(4)), let lastMonth = Int(last.suffix(2))
+        else { return [] }
+        var result: [String] = []
+        var (year, month) = (firstYear, firstMonth)
+        while (year, month) <= (lastYear, lastMonth) && result.count < 1200 {
+            result.append(String(format: "%04d-%02d", year, month))
+            (year, month) = month == 12 ? (year + 1, 1) : (year, month + 1)
+        }
+        return result
+    }
+}

@@ -1,0 +1,179 @@
+import Fluent
+import Vapor
+
+/// `/stats` and `GET /api/v1/stats`: the statistics for the map's filters, as a page (tables,
+/// charts drawn from them, and the headline in words) and as JSON.
+struct StatisticsController {
+    @Sendable func api(req: Request) async throws -> Statistics {
+        let filters = try IncidentFilters.parse(
+            try req.query.decode([String: String].self), knownCities: Set(try await cityIndex(req.db).keys))
+        return try await StatisticsQueries.compute(filters, on: req.db)
+    }
+
+    /// A row of a table: the answer in words, the count as it may be shown, and its share.
+    struct RowView: Encodable {
+        var label: String
+        var count: String
+        /// The rounded count for the chart; 0 for "fewer than 5".
+        var weight: Int
+        var share: String
+    }
+
+    /// One question: its table, and the kind of chart drawn from it.
+    struct SectionView: Encodable {
+        var id: String
+        var title: String
+        var chart: String
+        var rows: [RowView]
+    }
+
+    struct CityView: Encodable {
+        var name: String
+        var total: String
+        var prevented: String
+        var notPrevented: String
+        var shareStopped: String
+    }
+
+    struct PageContent: Encodable {
+        var filters: FilterPanel
+        var filterErrors: MessageList
+        var scope: String
+        var total: String
+        var tooFew: Bool
+        var headline: [String]
+        var sections: [SectionView]
+        var cities: [CityView]
+        var hasCities: Bool
+    }
+
+    @Sendable func page(req: Request) async throws -> Response {
+        let form = (try? req.query.decode(FilterForm.self)) ?? FilterForm()
+        let cities = try await allCities(on: req.db)
+        let names = Dictionary(uniqueKeysWithValues: cities.map { ($0.id ?? "", $0.name(req.language)) })
+        var query = form.apiQuery
+        query["perPage"] = nil
+        var errors: [String] = []
+        var statistics: Statistics?
+        do {
+            statistics = try await StatisticsQueries.compute(
+                try IncidentFilters.parse(query, knownCities: Set(names.keys)), on: req.db)
+        } catch let error as AppError {
+            let messages = error.fieldMessages { req.text($0) }
+            errors = messages.keys.sorted().map { req.text("filter_" + $0) + ": " + (messages[$0] ?? "") }
+        }
+        let words = statistics.map { StatisticsWords(statistics: $0, cityNames: names, text: req.text) }
+        let content = PageContent(
+            filters: FilterPanel(req, form: form, cities: cities, action: "/stats"),
+            filterErrors: MessageList(errors),
+            scope: form.city.flatMap { names[$0] } ?? req.text("stats_scope_all"),
+            total: words.map { $0.display($0.statistics.total) } ?? "—",
+            tooFew: statistics.map { $0.total.weight == 0 } ?? true,
+            headline: words?.headline() ?? [], sections: words?.sections() ?? [], cities: words?.cities() ?? [],
+            hasCities: !(statistics?.cities.isEmpty ?? true))
+        let view = try await req.view.render(
+            "stats",
+            PageContext(
+                req, title: req.text("stats_title"), nav: "stats", scripts: ["stats"], usesCharts: true,
+                content: content))
+        return try await view.encodeResponse(for: req)
+    }
+}
+
+/// The statistics in words, in one language: the tables' rows, the cities and the headline.
+/// Shares are computed from the rounded counts, as everything public is.
+struct StatisticsWords {
+    let statistics: Statistics
+    let cityNames: [String: String]
+    let text: (String) -> String
+
+    func display(_ count: PublicCount) -> String {
+        count.fewerThanFive ? text("stats_fewer_than_5") : String(count.count ?? 0)
+    }
+
+    func percent(_ part: Int, of whole: Int) -> String {
+        whole == 0 ? "—" : String(Int((Double(part) * 100 / Double(whole)).rounded())) + "%"
+    }
+
+    /// The label of one answer to one question.
+    func label(_ section: String, _ key: String) -> String {
+        if key == StatisticsQueries.unknown { return text("stats_unknown") }
+        switch section {
+        case "role": return text("role_" + key)
+        case "kinds": return text("kind_" + key)
+        case "placeType": return text("place_" + key)
+        case "timeBand": return text("band_" + key)
+        case "weekday": return text("weekday_" + key)
+        case "month": return String(key.suffix(2)) + "." + String(key.prefix(4))
+        case "perpetrator": return text("perpetrator_" + key)
+        case "perpetratorRelation": return text("relation_" + key)
+        case "prevented": return text(key == "yes" ? "legend_prevented" : "legend_not_prevented")
+        case "preventedBy": return text("prevented_by_" + key)
+        case "recurrence": return text("recurrence_" + key)
+        case "toldWhom": return text("told_" + key)
+        case "toldOutcome": return text("told_outcome_" + key)
+        case "ageBand": return text("age_" + key)
+        default: return key
+        }
+    }
+
+    func sections() -> [StatisticsController.SectionView] {
+        let b = statistics.breakdowns
+        let all: [(String, [Statistics.Row], String)] = [
+            ("perpetrator", b.perpetrator, "doughnut"), ("perpetratorRelation", b.perpetratorRelation, "bar"),
+            ("prevented", b.prevented, "doughnut"), ("preventedBy", b.preventedBy, "bar"), ("kinds", b.kinds, "bar"),
+            ("placeType", b.placeType, "bar"), ("role", b.role, "doughnut"), ("timeBand", b.timeBand, "bar"),
+            ("weekday", b.weekday, "bar"), ("month", b.month, "line"), ("ageBand", b.ageBand, "bar"),
+            ("recurrence", b.recurrence, "doughnut"), ("toldWhom", b.toldWhom, "bar"),
+            ("toldOutcome", b.toldOutcome, "bar"),
+        ]
+        return all.map { id, rows, chart in
+            let whole = rows.reduce(0) { $0 + $1.count.weight }
+            return StatisticsController.SectionView(
+                id: id, title: text("stats_section_" + id), chart: chart,
+                rows: rows.map {
+                    StatisticsController.RowView(
+                        label: label(id, $0.key), count: display($0.count), weight: $0.count.weight,
+                        share: $0.count.fewerThanFive ? "—" : percent($0.count.weight, of: whole))
+                })
+        }
+    }
+
+    func cities() -> [StatisticsController.CityView] {
+        statistics.cities.map {
+            StatisticsController.CityView(
+                name: cityNames[$0.city] ?? $0.city, total: display($0.total), prevented: display($0.prevented),
+                notPrevented: display($0.notPrevented),
+                shareStopped: percent($0.prevented.weight, of: $0.prevented.weight + $0.notPrevented.weight))
+        }
+    }
+
+    /// The headline in words: who the harassers were, how often it was stopped and by whom,
+    /// and the kind reported most — or why there are no numbers.
+    func headline() -> [String] {
+        let b = statistics.breakdowns
+        guard statistics.total.weight > 0 else { return [text("stats_too_few")] }
+        func weight(_ rows: [Statistics.Row], _ key: String) -> Int { rows.first { $0.key == key }?.count.weight ?? 0 }
+        func fill(_ key: String, _ values: [String: String]) -> String {
+            values.reduce(text(key)) { $0.replacingOccurrences(of: "{" + $1.key + "}", with: $1.value) }
+        }
+        var sentences: [String] = []
+        let strangers = weight(b.perpetrator, "stranger")
+        let people = strangers + weight(b.perpetrator, "known")
+        if people > 0 {
+            sentences.append(fill("stats_headline_strangers", ["percent": percent(strangers, of: people)]))
+        }
+        let stopped = weight(b.prevented, "yes")
+        let decided = stopped + weight(b.prevented, "no")
+        if decided > 0 {
+            sentences.append(fill("stats_headline_stopped", ["percent": percent(stopped, of: decided)]))
+        }
+        if let who = b.preventedBy.filter({ $0.count.weight > 0 }).max(by: { $0.count.weight < $1.count.weight }) {
+            sentences.append(fill("stats_headline_stopped_by", ["who": label("preventedBy", who.key)]))
+        }
+        if let kind = b.kinds.filter({ $0.count.weight > 0 }).max(by: { $0.count.weight < $1.count.weight }) {
+            sentences.append(fill("stats_headline_kind", ["kind": label("kinds", kind.key)]))
+        }
+        return sentences
+    }
+}

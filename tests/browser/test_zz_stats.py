@@ -1,0 +1,59 @@
+"""The statistics page in a real browser: named to run after the map tests, because it fills the
+database with published demo reports across the country first."""
+
+import json
+import os
+import subprocess
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from test_accessibility import violations
+from test_zz_privacy import requested_urls
+
+
+@pytest.fixture(scope="module")
+def published(server):
+    binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
+    env = dict(os.environ, DAUYS_DATA_DIR=server.data_dir)
+    env.pop("DATABASE_URL", None)
+    # The browser tests' own reports are real ones, hence --force.
+    subprocess.run([binary, "demo-data", "--count", "200", "--published", "--force"], env=env, check=True,
+                   cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                   stdout=subprocess.DEVNULL)
+    return server
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+@pytest.mark.parametrize("path", ["/stats", "/stats?city=almaty&perpetrator=known"])
+def test_the_statistics_pass_axe_and_draw_a_chart_for_every_table(published, browser, path, language):
+    browser.get(f"{published.url}{path}&lang={language}" if "?" in path else f"{published.url}{path}?lang={language}")
+    tables = browser.find_elements(By.CSS_SELECTOR, "table[data-chart-table]")
+    assert tables, "no statistics shown"
+    WebDriverWait(browser, 20).until(
+        lambda d: d.execute_script("return window.Chart && Object.keys(window.Chart.instances).length") == len(tables))
+    assert violations(browser) == []
+    urls = requested_urls(browser)
+    assert [u for u in urls if not (u.startswith(published.url + "/") or u.startswith("data:"))] == []
+    problems = [e["message"] for e in browser.get_log("browser")
+                if "Content Security Policy" in e["message"] or "Refused to" in e["message"] or "Error" in e["message"]]
+    assert problems == []
+
+
+def test_without_javascript_the_tables_are_there(published, browser_without_js):
+    browser_without_js.get(published.url + "/stats?lang=kk&city=almaty")
+    assert browser_without_js.find_elements(By.CSS_SELECTOR, "table[data-chart-table] tbody tr")
+    assert browser_without_js.find_element(By.CSS_SELECTOR, ".stats-summary .headline").text
+
+
+def test_the_api_and_the_page_agree(published, browser):
+    import urllib.request
+    with urllib.request.urlopen(published.url + "/api/v1/stats?city=almaty") as response:
+        stats = json.load(response)
+    browser.get(published.url + "/stats?lang=en&city=almaty")
+    total = browser.find_element(By.CSS_SELECTOR, ".stats-total strong").text
+    assert total == str(stats["total"]["count"])
+    # Every number shown is a multiple of 5, or "fewer than 5".
+    for cell in browser.find_elements(By.CSS_SELECTOR, "table.stats-table td:nth-child(2)"):
+        assert cell.text == "fewer than 5" or int(cell.text) % 5 == 0, cell.text
