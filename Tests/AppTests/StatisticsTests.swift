@@ -194,4 +194,20 @@ import VaporTesting
             #expect(broken.status == .ok && broken.body.string.contains("error-summary"))
         }
     }
+
+    @Test func theBotSaysTheSameNumbers() async throws {
+        try await withApp({ $0.rateLimits.enabled = false }) { app in
+            try await send(Self.known, app)
+            let flow = BotFlow(app: app, db: app.db, chatKey: "test")
+            guard case .send(let text, _) = try await flow.statistics(city: "almaty", language: .ru) else {
+                Issue.record("no message")
+                return
+            }
+            #expect(text.contains(app.translations.text("stats_count", .ru) + ": 20"))
+            #expect(text.contains("Алматы"))
+            let strangers = app.translations.text("stats_headline_strangers", .ru)
+                .replacingOccurrences(of: "{percent}", with: "50%")
+            #expect(text.contains(strangers))
+        }
+    }
 }

@@ -694,6 +694,7 @@ import VaporTesting
                 for (action, argument) in [
                     ("menu", nil), ("report", nil), ("help", nil), ("help", "shymkent"), ("guides", nil),
                     ("guides", "street"), ("self", nil), ("check", nil), ("about", nil), ("lang", nil),
+                    ("stats", nil), ("stats", "all"), ("stats", "almaty"),
                 ] as [(String, String?)] {
                     let outcome = try await flow.menuAction(action, argument: argument, state: nil, language: language)
                     for reply in outcome.replies {

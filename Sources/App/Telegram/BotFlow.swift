@@ -57,7 +57,7 @@ struct BotFlow {
     /// Commands that do what a menu entry does: command → menu action.
     static let menuCommands = [
         "report": "report", "hotlines": "help", "help_lines": "help", "guides": "guides", "selfcheck": "self",
-        "check": "check", "about": "about", "language": "lang", "menu": "menu",
+        "check": "check", "about": "about", "language": "lang", "menu": "menu", "stats": "stats",
     ]
 
     private func handleCommand(_ command: String, state: BotState?, fallback: Language) async throws -> Outcome {

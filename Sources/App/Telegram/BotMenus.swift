@@ -38,6 +38,24 @@ extension BotFlow {
                         .inline(
                             try await cityPicker(language) { ButtonData.menu(language, "help", $0) }))
                 ])
+        case "stats":
+            if let argument {
+                return Outcome(state: state, replies: [try await statistics(city: argument, language: language)])
+            }
+            var picker = try await cityPicker(language) { ButtonData.menu(language, "stats", $0) }
+            picker.inlineKeyboard.insert(
+                [
+                    InlineKeyboardButton(
+                        text: text("stats_scope_all", language), callbackData: ButtonData.menu(language, "stats", "all")
+                    )
+                ], at: 0)
+            return Outcome(
+                state: state,
+                replies: [
+                    .send(
+                        bold(text("stats_title", language)) + "\n\n" + esc(text("stats_lead", language)),
+                        .inline(picker))
+                ])
         case "guides":
             if let argument, let guide = try await GuideLibrary.find(argument, on: db) {
                 return Outcome(
@@ -79,7 +97,8 @@ extension BotFlow {
             [menuButton("report", "bot_menu_report", language)],
             [menuButton("help", "bot_menu_help", language)],
             [menuButton("guides", "bot_menu_guides", language), menuButton("self", "bot_menu_selfcheck", language)],
-            [menuButton("check", "bot_menu_check", language), menuButton("about", "bot_menu_about", language)],
+            [menuButton("check", "bot_menu_check", language), menuButton("stats", "bot_menu_stats", language)],
+            [menuButton("about", "bot_menu_about", language)],
             [menuButton("lang", "bot_menu_language", language)],
         ]
         return .send(esc(text("bot_menu", language)), .inline(InlineKeyboardMarkup(rows)))
@@ -105,5 +124,37 @@ extension BotFlow {
         }
         return InlineKeyboardMarkup(
             stride(from: 0, to: buttons.count, by: 3).map { Array(buttons[$0..<min($0 + 3, buttons.count)]) })
+    }
+
+    /// The statistics' headline for a city, or all of Kazakhstan, in words; with a link to the
+    /// page when the site's address is known.
+    func statistics(city slug: String, language: Language) async throws -> BotReply {
+        let cities = try await cityIndex(db)
+        var filters = IncidentFilters()
+        if slug != "all" {
+            guard cities[slug] != nil else { return menu(language) }
+            filters.city = slug
+        }
+        let statistics = try await StatisticsQueries.compute(filters, on: db)
+        let words = StatisticsWords(
+            statistics: statistics, cityNames: cities.compactMapValues { $0.name(language) },
+            text: { text($0, language) })
+        let scope = cities[slug]?.name(language) ?? text("stats_scope_all", language)
+        var lines = [
+            bold(text("stats_heading", language) + " — " + scope),
+            esc(text("stats_count", language) + ": " + words.display(statistics.total)),
+        ]
+        lines += words.headline().map(esc)
+        if let site = app.config.publicURL {
+            let address =
+                site.absoluteString.hasSuffix("/") ? String(site.absoluteString.dropLast()) : site.absoluteString
+            lines.append(esc(address + "/stats?lang=" + language.rawValue + (slug == "all" ? "" : "&city=" + slug)))
+        }
+        return .send(
+            lines.joined(separator: "\n\n"),
+            .inline(
+                InlineKeyboardMarkup([
+                    [menuButton("stats", "bot_other_city", language), menuButton("menu", "bot_main_menu", language)]
+                ])))
     }
 }
