@@ -49,6 +49,7 @@ let package = Package(
                 .target(name: "App"),
                 .target(name: "TelegramKit"),
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -5,6 +5,7 @@ import Vapor
 /// | group | who | guards |
 /// |---|---|---|
 /// | public | anyone | none: reads only, nothing about the visitor is kept |
+/// | open data | anyone | abuse limits: each download reads every matching row |
 /// | reporter | whoever sends or follows a report | abuse limits; counted, never logged one by one |
 /// | panel | moderators and administrators | session cookie, form token; admin pages need the admin role |
 /// | admin API | the same, from programs | bearer token |
@@ -29,6 +30,7 @@ func routes(_ app: Application) throws {
     app.get("guides", ":slug", use: guides.show)
     app.get("faq", use: faq.page)
     app.get("stats", use: statistics.page)
+    app.get("data", use: OpenDataPage().page)
     app.get("self-check", use: selfCheck.form)
     app.post("self-check", use: selfCheck.answer)
     app.get("tiles", ":z", ":x", ":file", use: tiles.tile)
@@ -42,6 +44,12 @@ func routes(_ app: Application) throws {
     api.get("guides", use: helpAPI.guides)
     api.get("guides", ":slug", use: helpAPI.guide)
     api.get("openapi.json", use: openAPIDocument)
+
+    // MARK: Open data — anyone, but each download reads everything: abuse limits
+    let exports = ExportController()
+    let downloads = api.grouped("export").grouped(RateLimitMiddleware.export)
+    downloads.get("incidents.csv", use: exports.csv)
+    downloads.get("incidents.geojson", use: exports.geoJSON)
 
     // MARK: Reporter — sends or follows a report: abuse limits; counted, never logged one by one
     let sending = app.grouped(CountedNotLogged(), RateLimitMiddleware.report)

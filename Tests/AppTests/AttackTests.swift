@@ -49,6 +49,16 @@ import VaporTesting
             // JSON carries the text as data; it is only dangerous if a page inserts it as HTML,
             // which the map script never does (the browser tests check the popup).
             #expect(api.body.string.contains("window.__xss"))
+            // Open data carries the text as data too, in a download a browser never renders.
+            for path in ["/api/v1/export/incidents.csv", "/api/v1/export/incidents.geojson"] {
+                let download = try await app.send(.GET, path)
+                #expect(download.body.string.contains("window.__xss"), "\(path) lost the text")
+                #expect(download.headers.first(name: .contentDisposition)?.hasPrefix("attachment") == true, "\(path)")
+                #expect(download.headers.first(name: "X-Content-Type-Options") == "nosniff", "\(path)")
+                #expect(download.headers.contentType?.type != "text" || download.headers.contentType?.subType == "csv")
+            }
+            Self.assertInert(try await app.send(.GET, "/stats?lang=en").body.string, "the statistics page")
+            Self.assertInert(try await app.send(.GET, "/data?lang=kk").body.string, "the open data page")
 
             // A rejection note is shown to the reporter, escaped.
             let other = try await app.submitReport()

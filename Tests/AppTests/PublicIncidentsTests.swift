@@ -93,8 +93,7 @@ import VaporTesting
             #expect(
                 Set(feature.properties.keys) == [
                     "id", "date", "timeBand", "city", "placeType", "kinds", "role", "perpetrator", "perpetratorCount",
-                    "prevented", "toldWhom",
-                    "description", "latitude", "longitude",
+                    "prevented", "toldWhom", "description", "latitude", "longitude", "precision",
                 ])
             #expect(feature.properties["description"] == .string("Мужчина преследовал девушку на улице вечером."))
             #expect(feature.properties["timeBand"] == .string("evening"))

@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import SENTINEL_ADDRESS, SENTINEL_AGENT, TileHandler
 
-PUBLIC_PAGES = ["/", "/report", "/check", "/help", "/self-check", "/faq", "/guides", "/guides/online", "/admin/login"]
+PUBLIC_PAGES = ["/", "/report", "/check", "/help", "/self-check", "/faq", "/guides", "/guides/online", "/stats", "/data", "/admin/login"]
 
 
 def requested_urls(driver):

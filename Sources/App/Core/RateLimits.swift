@@ -18,6 +18,8 @@ struct RateLimits: Sendable, Equatable {
     var receipt = RateLimitRule(limit: 30, window: 3600)
     /// Sign-in attempts to the admin panel.
     var login = RateLimitRule(limit: 10, window: 900)
+    /// Full downloads of the open data: each reads every matching row.
+    var export = RateLimitRule(limit: 60, window: 3600)
 }
 
 actor RateLimiter {
@@ -81,6 +83,7 @@ struct RateLimitMiddleware: AsyncMiddleware {
     static let report = RateLimitMiddleware(category: "report") { $0.report }
     static let receipt = RateLimitMiddleware(category: "receipt") { $0.receipt }
     static let login = RateLimitMiddleware(category: "login") { $0.login }
+    static let export = RateLimitMiddleware(category: "export") { $0.export }
 }
 
 extension Application {

@@ -26,6 +26,8 @@ struct PublicIncident: Content, Equatable {
     /// The public point, or nil when the report counts in statistics only.
     var latitude: Double?
     var longitude: Double?
+    /// How coarse the point is: `grid250`, `km1` or `city` (SPEC §6).
+    var precision: String?
 
     init(_ report: Report) {
         id = report.id ?? UUID()
@@ -46,6 +48,46 @@ struct PublicIncident: Content, Equatable {
         description = report.publicDescription ?? ""
         latitude = report.publicLatitude
         longitude = report.publicLongitude
+        precision = report.publicPrecision
+    }
+
+    /// The columns a public incident is read from, for queries that skip Fluent's models.
+    static let columns = [
+        "id", "incident_date", "time_band", "city", "place_type", "kinds", "role", "perpetrator",
+        "perpetrator_relation", "perpetrator_count", "prevented", "prevented_by", "recurrence", "told_whom",
+        "told_outcome", "public_description", "public_latitude", "public_longitude", "public_precision",
+    ]
+
+    /// Straight from a row of ``columns``: the hot paths (exports) read rows, not models.
+    init(row: any SQLRow) throws {
+        func text(_ column: String) throws -> String? {
+            try row.decodeNil(column: column) ? nil : try row.decode(column: column, as: String.self)
+        }
+        func number(_ column: String) throws -> Double? {
+            try row.decodeNil(column: column) ? nil : try row.decode(column: column, as: Double.self)
+        }
+        func list(_ column: String) throws -> [String] {
+            (try text(column) ?? "").split(separator: ",").map(String.init)
+        }
+        id = try row.decode(column: "id", as: UUID.self)
+        date = try row.decode(column: "incident_date", as: String.self)
+        timeBand = try text("time_band")
+        city = try row.decode(column: "city", as: String.self)
+        placeType = try row.decode(column: "place_type", as: String.self)
+        kinds = try list("kinds")
+        role = try row.decode(column: "role", as: String.self)
+        perpetrator = try row.decode(column: "perpetrator", as: String.self)
+        perpetratorRelation = try text("perpetrator_relation")
+        perpetratorCount = try row.decode(column: "perpetrator_count", as: String.self)
+        prevented = try row.decode(column: "prevented", as: Bool.self)
+        preventedBy = try text("prevented_by")
+        recurrence = try text("recurrence")
+        toldWhom = try list("told_whom")
+        toldOutcome = try text("told_outcome")
+        description = try text("public_description") ?? ""
+        latitude = try number("public_latitude")
+        longitude = try number("public_longitude")
+        precision = try text("public_precision")
     }
 }
 

@@ -150,16 +150,21 @@ struct CreateReport: AsyncMigration {
 }
 
 /// The fields the evidence needs (issue #12): repeated or not, whom the person told and what
-/// came of it. Reports stored before have none: they count as unknown.
+/// came of it — reports stored before have none and count as unknown — and the index the
+/// open-data exports walk.
 struct AddEvidenceFields: AsyncMigration {
     func prepare(on database: any Database) async throws {
         // One column per statement: SQLite adds a single column per ALTER TABLE.
         for column in ["recurrence", "told_whom", "told_outcome"] {
             try await database.schema(Report.schema).field(FieldKey(stringLiteral: column), .string).update()
         }
+        // Exports walk the published reports in id order, a thousand at a time.
+        try await database.sql().create(index: "reports_status_id").on(Report.schema).column("status").column("id")
+            .run()
     }
 
     func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "reports_status_id").run()
         for column in ["recurrence", "told_whom", "told_outcome"] {
             try await database.schema(Report.schema).deleteField(FieldKey(stringLiteral: column)).update()
         }

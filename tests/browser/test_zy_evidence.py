@@ -1,5 +1,6 @@
-"""The statistics page in a real browser: named to run after the map tests, because it fills the
-database with published demo reports across the country first."""
+"""The evidence pages in a real browser — statistics, open data and releases: named to run after
+the map tests, because it fills the database with published demo reports across the country
+first, and before the privacy scan of test_zz_privacy, which then covers them too."""
 
 import json
 import os
@@ -57,3 +58,17 @@ def test_the_api_and_the_page_agree(published, browser):
     # Every number shown is a multiple of 5, or "fewer than 5".
     for cell in browser.find_elements(By.CSS_SELECTOR, "table.stats-table td:nth-child(2)"):
         assert cell.text == "fewer than 5" or int(cell.text) % 5 == 0, cell.text
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_data_dictionary_passes_axe_and_links_downloads_that_work(published, browser, language):
+    import urllib.request
+    browser.get(f"{published.url}/data?lang={language}")
+    assert violations(browser) == []
+    links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a[href*='/api/v1/export/']")]
+    assert len(links) == 2
+    for link in links:
+        with urllib.request.urlopen(link) as response:
+            assert response.status == 200
+            assert response.headers["Content-Disposition"].startswith("attachment")
+            assert len(response.read()) > 1000
