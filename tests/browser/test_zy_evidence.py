@@ -72,3 +72,38 @@ def test_the_data_dictionary_passes_axe_and_links_downloads_that_work(published,
             assert response.status == 200
             assert response.headers["Content-Disposition"].startswith("attachment")
             assert len(response.read()) > 1000
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_density_layer_shows_cities_then_squares_with_a_legend_in_words(published, browser, language):
+    browser.get(f"{published.url}/?lang={language}")
+    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-loaded") is not None)
+    assert not browser.find_element(By.ID, "legend-density").is_displayed()
+    browser.find_element(By.CSS_SELECTOR, "label[for=layer-density]").click()
+    WebDriverWait(browser, 20).until(
+        lambda d: d.find_element(By.ID, "map").get_attribute("data-density-loaded") == "cities")
+    assert browser.find_element(By.ID, "legend-density").is_displayed()
+    assert not browser.find_element(By.ID, "legend-pins").is_displayed()
+    assert browser.find_elements(By.CSS_SELECTOR, "#map path.density-city")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#map path.pin-not-prevented, #map path.pin-prevented")
+    assert violations(browser) == []
+
+    # A city's view: squares of about 1 km, each saying how many reports it holds, in words.
+    browser.execute_script("window.dauysMap.setView([43.25, 76.91], 12, {animate: false})")
+    WebDriverWait(browser, 20).until(
+        lambda d: d.find_element(By.ID, "map").get_attribute("data-density-loaded") == "cells")
+    squares = browser.find_elements(By.CSS_SELECTOR, "#map path.density-cell")
+    assert squares
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", squares[0])
+    popup = WebDriverWait(browser, 20).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content"))
+    text = popup.text
+    assert text and "{" not in text
+    # A small group is words, not a number from 1 to 4.
+    assert not any(f" {n} " in f" {text} " for n in "1234"), text
+
+    # Back to the pins.
+    browser.find_element(By.CSS_SELECTOR, "label[for=layer-pins]").click()
+    WebDriverWait(browser, 20).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, "#map path.density-cell"))
+    assert browser.find_element(By.ID, "legend-pins").is_displayed()

@@ -1,5 +1,6 @@
 // The public map: published incidents from /api/v1/incidents, red = not stopped,
-// blue = stopped, clustered when zoomed out. Popup text is inserted as text, never as HTML.
+// blue = stopped, clustered when zoomed out; or, as a second layer, how many reports each
+// 1 km square and each city holds (/api/v1/incidents/density). Popup text is inserted as text, never as HTML.
 (function () {
   var element = document.getElementById('map');
   if (!element || !window.L) return;
@@ -101,6 +102,99 @@
     page(1).catch(function () { if (status) status.textContent = ''; });
   }
 
+  // The "more often / less often" layer: 1 km squares in a city's view, one circle per city
+  // in the country's. Counts come rounded from the server; "fewer than 5" is never a number.
+  var layers = document.getElementById('map-layers');
+  var pinsLegend = document.getElementById('legend-pins');
+  var densityLegend = document.getElementById('legend-density');
+  var density = L.layerGroup();
+  var shades = { some: 0.25, few: 0.45, several: 0.65, many: 0.9 };
+  var cityRadius = { some: 8, few: 12, several: 18, many: 26 };
+  var cellZoom = 9;
+  var densityGeneration = 0;
+  colours.density = style.getPropertyValue('--density').trim();
+
+  function words(name, values) {
+    var text = element.getAttribute('data-density-' + name) || '';
+    Object.keys(values).forEach(function (key) { text = text.split('{' + key + '}').join(values[key]); });
+    return text;
+  }
+  function amount(count) {
+    return count.fewerThanFive ? words('fewer-than-five', {}) : String(count.count);
+  }
+  function showingDensity() {
+    return layers && layers.querySelector('input[value=density]').checked;
+  }
+
+  function loadDensity() {
+    var mine = ++densityGeneration;
+    var params = query();
+    var cells = map.getZoom() >= cellZoom;
+    if (cells) {
+      var b = map.getBounds().pad(0.25);
+      params.set('bbox', [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (n) { return n.toFixed(5); }).join(','));
+    }
+    element.removeAttribute('data-density-loaded');
+    fetch('/api/v1/incidents/density?' + params.toString(), { headers: { Accept: 'application/json' } })
+      .then(function (response) { return response.ok ? response.json() : { cells: [], cities: [] }; })
+      .then(function (result) {
+        if (mine !== densityGeneration) return;
+        density.clearLayers();
+        var names = {};
+        cities.forEach(function (c) { names[c.slug] = c.name; });
+        if (cells) {
+          result.cells.forEach(function (cell) {
+            var square = L.rectangle([[cell.south, cell.west], [cell.north, cell.east]], {
+              stroke: false, fillColor: colours.density, fillOpacity: shades[cell.level],
+              className: 'density-cell density-' + cell.level
+            });
+            var text = cell.count.fewerThanFive ? words('cell-some', {}) : words('cell', { n: cell.count.count });
+            square.bindPopup(function () { var p = document.createElement('p'); p.textContent = text; return p; });
+            density.addLayer(square);
+          });
+        } else {
+          result.cities.forEach(function (city) {
+            var circle = L.circleMarker([city.latitude, city.longitude], {
+              radius: cityRadius[city.level], weight: 1, color: colours.density, fillColor: colours.density,
+              fillOpacity: shades[city.level], className: 'density-city density-' + city.level
+            });
+            var name = names[city.city] || city.city;
+            var first = city.total.fewerThanFive ? words('city-some', { city: name }) : words('city', { city: name, n: city.total.count });
+            var second = words('without-pin', { n: amount(city.withoutPin) });
+            circle.bindPopup(function () {
+              var box = document.createElement('div');
+              line(box, first, true);
+              line(box, second);
+              return box;
+            });
+            density.addLayer(circle);
+          });
+        }
+        element.setAttribute('data-density-loaded', cells ? 'cells' : 'cities');
+      })
+      .catch(function () {});
+  }
+
+  function showLayer() {
+    var on = showingDensity();
+    if (pinsLegend) pinsLegend.hidden = on;
+    if (densityLegend) densityLegend.hidden = !on;
+    if (on) {
+      map.removeLayer(cluster);
+      map.addLayer(density);
+      loadDensity();
+    } else {
+      map.removeLayer(density);
+      map.addLayer(cluster);
+    }
+  }
+  if (layers) {
+    layers.hidden = false;
+    layers.addEventListener('change', showLayer);
+    // A city's squares follow the view; the country's circles do not need to.
+    map.on('moveend', function () { if (showingDensity()) loadDensity(); });
+  }
+
   function focusCity() {
     var slug = form && form.elements.city ? form.elements.city.value : '';
     var city = cities.filter(function (c) { return c.slug === slug; })[0];
@@ -115,6 +209,7 @@
       history.replaceState(null, '', '?' + params.toString());
       focusCity();
       load();
+      if (showingDensity()) loadDensity();
     });
     if (form.elements.city) form.elements.city.addEventListener('change', focusCity);
   }
@@ -122,4 +217,5 @@
   load();
   window.dauysMap = map;
   window.dauysPins = cluster;
+  window.dauysDensity = density;
 })();

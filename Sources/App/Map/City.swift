@@ -113,13 +113,16 @@ func allCities(on database: any Database) async throws -> [City] {
 
 /// City centres as JSON for a page's `data-cities` attribute: the map scripts use them to
 /// centre the map on a chosen city and to pick the city nearest a tapped point.
-func cityCentresJSON(_ cities: [City]) throws -> String {
+func cityCentresJSON(_ cities: [City], language: Language) throws -> String {
     struct CityPoint: Encodable {
         var slug: String
+        var name: String
         var lat: Double
         var lon: Double
     }
-    let points = cities.map { CityPoint(slug: $0.id ?? "", lat: $0.latitude, lon: $0.longitude) }
+    let points = cities.map {
+        CityPoint(slug: $0.id ?? "", name: $0.name(language), lat: $0.latitude, lon: $0.longitude)
+    }
     return String(decoding: try JSONEncoder().encode(points), as: UTF8.self)
 }
 

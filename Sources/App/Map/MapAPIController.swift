@@ -13,6 +13,14 @@ struct MapAPIController {
         return response
     }
 
+    /// The "more often / less often" layer: counts per 1 km cell and per city.
+    @Sendable func density(req: Request) async throws -> DensityMap {
+        let cities = try await cityIndex(req.db)
+        let filters = try IncidentFilters.parse(
+            try req.query.decode([String: String].self), knownCities: Set(cities.keys))
+        return try await DensityQueries.compute(filters, cities: cities, on: req.db)
+    }
+
     struct CityDTO: Content {
         var slug: String
         var name: String

@@ -50,7 +50,7 @@ struct MapWebController {
             }
         }
 
-        let citiesJSON = try cityCentresJSON(cities)
+        let citiesJSON = try cityCentresJSON(cities, language: req.language)
 
         let content = HomeContent(
             filters: FilterPanel(req, form: form, cities: cities, action: "/"), tileURL: TileProxyController.template,

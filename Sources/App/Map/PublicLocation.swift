@@ -88,12 +88,38 @@ enum PublicLocation {
     /// The centre of the grid cell the point falls in. Rows are `cellMetres` tall; each row is
     /// cut into cells `cellMetres` wide at that row's latitude.
     static func snap(_ point: Point, cellMetres: Double) -> Point {
+        cell(containing: point, cellMetres: cellMetres).centre
+    }
+
+    /// A square cell of the grid: rows of equal height, each row's columns as wide in metres
+    /// as the row is tall at its centre line.
+    struct Cell: Hashable, Sendable {
+        /// The row and column name the cell; the rest follows from them.
+        var row: Int
+        var column: Int
+        var south: Double
+        var west: Double
+        var north: Double
+        var east: Double
+        var centre: Point
+
+        static func == (a: Cell, b: Cell) -> Bool { (a.row, a.column) == (b.row, b.column) }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(row)
+            hasher.combine(column)
+        }
+    }
+
+    static func cell(containing point: Point, cellMetres: Double) -> Cell {
         let latitudeStep = cellMetres / metresPerDegreeLatitude
         let row = (point.latitude / latitudeStep).rounded(.down)
         let rowCentre = (row + 0.5) * latitudeStep
         let longitudeStep = cellMetres / (metresPerDegreeLatitude * cos(rowCentre * Double.pi / 180))
         let column = (point.longitude / longitudeStep).rounded(.down)
-        return Point(latitude: rowCentre, longitude: (column + 0.5) * longitudeStep)
+        return Cell(
+            row: Int(row), column: Int(column), south: row * latitudeStep, west: column * longitudeStep,
+            north: (row + 1) * latitudeStep, east: (column + 1) * longitudeStep,
+            centre: Point(latitude: rowCentre, longitude: (column + 0.5) * longitudeStep))
     }
 
     /// Great-circle distance in metres, for tests and sanity checks.

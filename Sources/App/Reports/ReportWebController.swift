@@ -87,7 +87,7 @@ struct ReportWebController {
         async throws -> Response
     {
         let cities = try await allCities(on: req.db)
-        let citiesJSON = try cityCentresJSON(cities)
+        let citiesJSON = try cityCentresJSON(cities, language: req.language)
         let e = errors.mapValues { req.text($0) }
         let optional = req.text("optional")
         func yesNo(_ yes: String, _ no: String, selected: String?) -> [Choice] {
