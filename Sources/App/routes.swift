@@ -51,6 +51,12 @@ func routes(_ app: Application) throws {
     let downloads = api.grouped("export").grouped(RateLimitMiddleware.export)
     downloads.get("incidents.csv", use: exports.csv)
     downloads.get("incidents.geojson", use: exports.geoJSON)
+    // Frozen releases: each file was written once; reading one is a few rows a megabyte.
+    let releases = ReleaseController()
+    app.get("data", "releases", use: releases.list)
+    app.get("data", "releases", ":name", use: releases.show)
+    app.get("data", "releases", ":name", "cities", ":city", use: releases.city)
+    app.grouped(RateLimitMiddleware.export).get("data", "releases", ":name", ":file", use: releases.file)
 
     // MARK: Reporter — sends or follows a report: abuse limits; counted, never logged one by one
     let sending = app.grouped(CountedNotLogged(), RateLimitMiddleware.report)
@@ -98,6 +104,9 @@ func routes(_ app: Application) throws {
     administrators.post("guides", use: guideEditor.create)
     administrators.get("guides", ":id", use: guideEditor.editForm)
     administrators.post("guides", ":id", use: guideEditor.update)
+    let releaseDesk = AdminReleasesController()
+    administrators.get("releases", use: releaseDesk.list)
+    administrators.post("releases", use: releaseDesk.freeze)
     administrators.get("faq", use: faqEditor.list)
     administrators.get("faq", "new", use: faqEditor.newForm)
     administrators.post("faq", use: faqEditor.create)
@@ -113,6 +122,7 @@ func routes(_ app: Application) throws {
     bearer.post("reports", ":id", "reject", use: adminAPI.reject)
     bearer.post("reports", ":id", "archive", use: adminAPI.archive)
     bearer.get("audit", use: adminAPI.audit)
+    bearer.grouped(AdminRoleMiddleware()).post("releases", use: AdminReleasesController().freezeFromAPI)
 
     // MARK: Telegram — webhook secret checked in the handler; updates counted, never logged
     // one by one (long polling needs no route: `dauys telegram poll`)

@@ -4,6 +4,7 @@ first, and before the privacy scan of test_zz_privacy, which then covers them to
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -107,3 +108,61 @@ def test_the_density_layer_shows_cities_then_squares_with_a_legend_in_words(publ
     WebDriverWait(browser, 20).until(
         lambda d: not d.find_elements(By.CSS_SELECTOR, "#map path.density-cell"))
     assert browser.find_element(By.ID, "legend-pins").is_displayed()
+
+
+@pytest.fixture(scope="module")
+def release(published):
+    """A release frozen through the admin API with a token from `dauys admin token`."""
+    import re
+    import urllib.request
+    binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
+    env = dict(os.environ, DAUYS_DATA_DIR=published.data_dir)
+    env.pop("DATABASE_URL", None)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.run([binary, "admin", "create", "--email", "releases@example.org", "--role", "admin"], env=env,
+                   check=True, cwd=root, stdout=subprocess.DEVNULL)
+    out = subprocess.run([binary, "admin", "token", "--email", "releases@example.org"], env=env, check=True,
+                         cwd=root, capture_output=True, text=True).stdout
+    token = re.search(r"\(shown once\): (\S+)", out).group(1)
+    request = urllib.request.Request(
+        published.url + "/api/v1/admin/releases", data=json.dumps({"name": "2026-Q4"}).encode(), method="POST",
+        headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 201
+        return json.load(response)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_a_release_its_list_and_a_city_summary_pass_axe(release, published, browser, language):
+    for path in ["/data/releases", release["url"], release["url"] + "/cities/almaty"]:
+        browser.get(f"{published.url}{path}?lang={language}")
+        assert violations(browser) == [], path
+        assert not re.search(r">\s*release_|>\s*stats_", browser.page_source), path
+    # The page's checksum is the file's.
+    import hashlib
+    import urllib.request
+    browser.get(f"{published.url}{release['url']}?lang={language}")
+    link = browser.find_element(By.CSS_SELECTOR, "a[href$='-incidents.csv']").get_attribute("href")
+    with urllib.request.urlopen(link) as response:
+        assert hashlib.sha256(response.read()).hexdigest() == release["csvSha256"]
+    assert release["csvSha256"] in browser.page_source
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_a_city_summary_prints_on_one_a4_page(release, published, browser, language):
+    import base64
+    from selenium.webdriver.common.print_page_options import PrintOptions
+    # Almaty has the most reports in the demo data, so the longest tables.
+    browser.get(f"{published.url}{release['url']}/cities/almaty?lang={language}")
+    options = PrintOptions()
+    options.page_width = 21.0
+    options.page_height = 29.7
+    pdf = base64.b64decode(browser.print_page(options))
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == 1, f"{pages} pages"
+    # In print, the site's chrome is gone (quick exit, menus) and the numbers stay.
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    shown = browser.execute_script(
+        "return ['.quick-exit', '.site-nav', '.site-footer', '.city-summary table']"
+        ".map(s => document.querySelector(s).getClientRects().length > 0)")
+    assert shown == [False, False, False, True], shown

@@ -20,14 +20,11 @@ struct ExportController {
         let response = Response(
             status: .ok,
             body: .init(managedAsyncStream: { writer in
-                // A byte-order mark, so spreadsheet programs read the Cyrillic correctly.
-                try await writer.writeBuffer(
-                    ByteBuffer(string: "\u{FEFF}" + Self.csvColumns.joined(separator: ",") + "\r\n"))
-                try await Self.eachIncident(filters, on: database) { batch in
-                    try await writer.writeBuffer(ByteBuffer(string: batch.map(Self.csvLine).joined()))
+                try await Self.write(.csv, filters, on: database) {
+                    try await writer.writeBuffer(ByteBuffer(string: $0))
                 }
             }))
-        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        response.headers.contentType = OpenDataFormat.csv.mediaType
         response.headers.replaceOrAdd(name: .contentDisposition, value: #"attachment; filename="dauys-incidents.csv""#)
         return response
     }
@@ -38,28 +35,45 @@ struct ExportController {
         let response = Response(
             status: .ok,
             body: .init(managedAsyncStream: { writer in
-                try await writer.writeBuffer(ByteBuffer(string: #"{"type":"FeatureCollection","features":["#))
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                var first = true
-                try await Self.eachIncident(filters, on: database) { batch in
-                    var chunk = ""
-                    for incident in batch {
-                        guard let latitude = incident.latitude, let longitude = incident.longitude else { continue }
-                        let feature = IncidentFeatureCollection.Feature(
-                            id: incident.id,
-                            geometry: .init(coordinates: [longitude, latitude]), properties: incident)
-                        chunk += (first ? "" : ",") + String(decoding: try encoder.encode(feature), as: UTF8.self)
-                        first = false
-                    }
-                    try await writer.writeBuffer(ByteBuffer(string: chunk))
+                try await Self.write(.geoJSON, filters, on: database) {
+                    try await writer.writeBuffer(ByteBuffer(string: $0))
                 }
-                try await writer.writeBuffer(ByteBuffer(string: "]}"))
             }))
-        response.headers.contentType = HTTPMediaType(type: "application", subType: "geo+json")
+        response.headers.contentType = OpenDataFormat.geoJSON.mediaType
         response.headers.replaceOrAdd(
             name: .contentDisposition, value: #"attachment; filename="dauys-incidents.geojson""#)
         return response
+    }
+
+    /// Writes one whole file, piece by piece, to `output`: what a download streams and what a
+    /// frozen release stores.
+    static func write(
+        _ format: OpenDataFormat, _ filters: IncidentFilters, on database: any Database,
+        to output: (String) async throws -> Void
+    ) async throws {
+        switch format {
+        case .csv:
+            // A byte-order mark, so spreadsheet programs read the Cyrillic correctly.
+            try await output("\u{FEFF}" + csvColumns.joined(separator: ",") + "\r\n")
+            try await eachIncident(filters, on: database) { batch in try await output(batch.map(csvLine).joined()) }
+        case .geoJSON:
+            try await output(#"{"type":"FeatureCollection","features":["#)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var first = true
+            try await eachIncident(filters, on: database) { batch in
+                var chunk = ""
+                for incident in batch {
+                    guard let latitude = incident.latitude, let longitude = incident.longitude else { continue }
+                    let feature = IncidentFeatureCollection.Feature(
+                        id: incident.id, geometry: .init(coordinates: [longitude, latitude]), properties: incident)
+                    chunk += (first ? "" : ",") + String(decoding: try encoder.encode(feature), as: UTF8.self)
+                    first = false
+                }
+                try await output(chunk)
+            }
+            try await output("]}")
+        }
     }
 
     static func filters(_ req: Request) async throws -> IncidentFilters {
@@ -111,5 +125,23 @@ struct ExportController {
         // Scalars, not characters: "\r\n" is one character in Swift.
         guard text.unicodeScalars.contains(where: { ",\"\n\r".unicodeScalars.contains($0) }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// The two formats of the open data.
+enum OpenDataFormat: String, CaseIterable, Sendable {
+    case csv
+    case geoJSON = "geojson"
+
+    var mediaType: HTTPMediaType {
+        switch self {
+        case .csv: HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        case .geoJSON: HTTPMediaType(type: "application", subType: "geo+json")
+        }
+    }
+
+    /// The file's name in a download: `dauys-incidents.csv`, `dauys-2026-Q4-incidents.geojson`.
+    func fileName(release: String? = nil) -> String {
+        "dauys-" + (release.map { $0 + "-" } ?? "") + "incidents." + rawValue
     }
 }

@@ -35,6 +35,23 @@ struct StatisticsController {
         var shareStopped: String
     }
 
+    /// The tables (and charts) of every question and the city ranking: what the
+    /// `partials/stats-sections` template draws, on the statistics page and a release's page.
+    struct Tables: Encodable {
+        /// Interface strings; the partial sees only this value.
+        var t: [String: String]
+        var sections: [SectionView]
+        var cities: [CityView]
+        var hasCities: Bool
+
+        init(_ req: Request, sections: [SectionView], cities: [CityView]) {
+            t = req.application.translations.table(req.language)
+            self.sections = sections
+            self.cities = cities
+            hasCities = !cities.isEmpty
+        }
+    }
+
     struct PageContent: Encodable {
         var filters: FilterPanel
         var filterErrors: MessageList
@@ -42,9 +59,7 @@ struct StatisticsController {
         var total: String
         var tooFew: Bool
         var headline: [String]
-        var sections: [SectionView]
-        var cities: [CityView]
-        var hasCities: Bool
+        var tables: Tables
     }
 
     @Sendable func page(req: Request) async throws -> Response {
@@ -69,8 +84,8 @@ struct StatisticsController {
             scope: form.city.flatMap { names[$0] } ?? req.text("stats_scope_all"),
             total: words.map { $0.display($0.statistics.total) } ?? "—",
             tooFew: statistics.map { $0.total.weight == 0 } ?? true,
-            headline: words?.headline() ?? [], sections: words?.sections() ?? [], cities: words?.cities() ?? [],
-            hasCities: !(statistics?.cities.isEmpty ?? true))
+            headline: words?.headline() ?? [],
+            tables: Tables(req, sections: words?.sections() ?? [], cities: words?.cities() ?? []))
         let view = try await req.view.render(
             "stats",
             PageContext(
