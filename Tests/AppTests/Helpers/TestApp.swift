@@ -15,6 +15,22 @@ func withApp(
     _ adjust: (inout AppConfig) -> Void = { _ in }, logs: LogCapture? = nil,
     _ test: (Application) async throws -> Void
 ) async throws {
+    // Swift Testing starts every test at once; on PostgreSQL each application holds its own
+    // connections, so only so many run together or the server refuses clients.
+    guard testsUsePostgres else { return try await runApp(adjust, logs: logs, test) }
+    await postgresGate.enter()
+    do {
+        try await runApp(adjust, logs: logs, test)
+    } catch {
+        await postgresGate.leave()
+        throw error
+    }
+    await postgresGate.leave()
+}
+
+private func runApp(
+    _ adjust: (inout AppConfig) -> Void, logs: LogCapture?, _ test: (Application) async throws -> Void
+) async throws {
     let app = try await Application.make(.testing)
     if let logs { app.logger = logs.logger() }
     var config = testConfig()
@@ -35,6 +51,36 @@ func cleanUp(_ app: Application, config: AppConfig) async {
         try? await sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
     }
     try? await app.asyncShutdown()
+}
+
+/// At most this many applications talk to the test PostgreSQL server at once: each opens up to
+/// one connection per event loop, and the server started by `scripts/postgres.sh` takes 300.
+let postgresGate = AsyncGate(width: 24)
+
+/// A counting semaphore for async code: `enter` waits while `width` holders are inside.
+actor AsyncGate {
+    private let width: Int
+    private var inside = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(width: Int) { self.width = width }
+
+    func enter() async {
+        if inside < width {
+            inside += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the place to the longest waiter, or frees it.
+    func leave() {
+        if waiting.isEmpty {
+            inside -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
 }
 
 /// Whether this run is the PostgreSQL run of the suite.
