@@ -162,6 +162,24 @@ struct AdminWebController {
     struct PublishForm: Content {
         var publicDescription: String?
         var precision: String?
+        var seen: String?
+    }
+
+    /// The status the moderator saw on the page the form came from; an action is taken only if
+    /// the report still has it (``ModerationService`` compares and sets in one statement).
+    private func seenStatus(_ raw: String?) throws -> ReportStatus? {
+        guard let raw else { return nil }
+        guard let status = ReportStatus(rawValue: raw) else {
+            throw AppError.badRequest(field: "seen", key: "error_choice")
+        }
+        return status
+    }
+
+    /// When another moderator acted first: the report as it is now, and what happened.
+    private func renderChangedMeanwhile(_ req: Request, draft: String? = nil) async throws -> Response {
+        try await renderReport(
+            req, try await loadReport(req), draft: draft, errors: [req.text("admin_changed_meanwhile")],
+            status: .conflict)
     }
 
     @Sendable func save(req: Request) async throws -> Response {
@@ -186,10 +204,13 @@ struct AdminWebController {
         }
         do {
             try await ModerationService.publish(
-                report, publicDescription: form.publicDescription, precision: precision, by: try req.requireAccount(),
-                app: req.application, on: req.db)
+                report, publicDescription: form.publicDescription, precision: precision,
+                seen: try seenStatus(form.seen),
+                by: try req.requireAccount(), app: req.application, on: req.db)
             return req.redirect(to: "/admin?status=pending")
-        } catch let error as AppError where error.status == .badRequest || error.status == .conflict {
+        } catch let error as AppError where error.status == .conflict {
+            return try await renderChangedMeanwhile(req, draft: form.publicDescription)
+        } catch let error as AppError where error.status == .badRequest {
             return try await renderReport(
                 req, report, draft: form.publicDescription, errors: Self.messages(error, req), status: error.status)
         }
@@ -198,6 +219,7 @@ struct AdminWebController {
     struct RejectForm: Content {
         var reasonCode: String?
         var reason: String?
+        var seen: String?
     }
 
     @Sendable func reject(req: Request) async throws -> Response {
@@ -208,20 +230,29 @@ struct AdminWebController {
         }
         do {
             try await ModerationService.reject(
-                report, code: code, reason: form.reason, by: try req.requireAccount(), on: req.db)
+                report, code: code, reason: form.reason, seen: try seenStatus(form.seen), by: try req.requireAccount(),
+                on: req.db)
             return req.redirect(to: "/admin?status=pending")
-        } catch let error as AppError where error.status == .badRequest || error.status == .conflict {
+        } catch let error as AppError where error.status == .conflict {
+            return try await renderChangedMeanwhile(req)
+        } catch let error as AppError where error.status == .badRequest {
             return try await renderReport(req, report, errors: Self.messages(error, req), status: error.status)
         }
     }
 
+    struct ArchiveForm: Content {
+        var seen: String?
+    }
+
     @Sendable func archive(req: Request) async throws -> Response {
         let report = try await loadReport(req)
+        let form = (try? req.content.decode(ArchiveForm.self)) ?? ArchiveForm()
         do {
-            try await ModerationService.archive(report, by: try req.requireAccount(), on: req.db)
+            try await ModerationService.archive(
+                report, seen: try seenStatus(form.seen), by: try req.requireAccount(), on: req.db)
             return req.redirect(to: "/admin?status=pending")
         } catch let error as AppError where error.status == .conflict {
-            return try await renderReport(req, report, errors: Self.messages(error, req), status: error.status)
+            return try await renderChangedMeanwhile(req)
         }
     }
 

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// The moderators' actions on reports: plain functions over a `Database`, each audited.
@@ -65,7 +66,7 @@ enum ModerationService {
         async throws
     {
         let cleaned = try validPublicDescription(text)
-        try await database.transaction { transaction in
+        try await SerialWrites.transaction(on: database) { transaction in
             report.publicDescription = cleaned
             try await report.save(on: transaction)
             try await AuditEntry(
@@ -98,42 +99,47 @@ enum ModerationService {
 
     /// Publishes a report with a public text the moderator wrote or accepted (the saved draft
     /// when none is given); the original is never the default.
+    ///
+    /// - Parameter seen: the status the moderator saw when deciding (the loaded one by default);
+    ///   if the report no longer has it, nothing changes and the answer is a conflict.
     static func publish(
-        _ report: Report, publicDescription: String?, precision: PublicPrecision, by account: Account,
-        app: Application, on database: any Database, now: Date = Date()
+        _ report: Report, publicDescription: String?, precision: PublicPrecision, seen: ReportStatus? = nil,
+        by account: Account, app: Application, on database: any Database, now: Date = Date()
     ) async throws {
-        guard report.reportStatus == .pending || report.reportStatus == .rejected else { throw AppError.conflict }
+        let seen = seen ?? report.reportStatus
+        guard seen == .pending || seen == .rejected else { throw AppError.conflict }
         let text = try publishablePublicDescription(
             publicDescription ?? report.publicDescription, original: report.description)
         guard let city = try await City.find(report.city, on: database) else { throw AppError.conflict }
-        let previous = report.status
         applyPublicVersion(
             to: report, text: text, precision: precision,
             cityCentre: .init(latitude: city.latitude, longitude: city.longitude), key: app.secrets.locationKey,
             now: now)
         let hasPin = report.publicLatitude != nil
-        try await database.transaction { transaction in
+        try await SerialWrites.transaction(on: database) { transaction in
+            try await changeStatus(of: report, from: seen, to: .published, on: transaction)
             try await report.save(on: transaction)
             try await AuditEntry(
                 account: account, action: "publish", reportID: report.id,
                 detail:
-                    "status: \(previous) → published; precision: \(precision.rawValue); pin: \(hasPin ? "shown" : "none")"
+                    "status: \(seen.rawValue) → published; precision: \(precision.rawValue); pin: \(hasPin ? "shown" : "none")"
             ).create(on: transaction)
         }
     }
 
     /// Rejects a report with a reason the reporter can read when checking the receipt.
     static func reject(
-        _ report: Report, code: RejectionReason, reason: String?, by account: Account, on database: any Database,
-        now: Date = Date()
+        _ report: Report, code: RejectionReason, reason: String?, seen: ReportStatus? = nil, by account: Account,
+        on database: any Database, now: Date = Date()
     ) async throws {
-        guard report.reportStatus == .pending || report.reportStatus == .published else { throw AppError.conflict }
+        let seen = seen ?? report.reportStatus
+        guard seen == .pending || seen == .published else { throw AppError.conflict }
         let note = TextRules.trimmed(reason)
         if let note, note.count > 1000 || !TextRules.isClean(note) {
             throw AppError.validation(["reason": "error_reason"])
         }
-        let previous = report.status
-        try await database.transaction { transaction in
+        try await SerialWrites.transaction(on: database) { transaction in
+            try await changeStatus(of: report, from: seen, to: .rejected, on: transaction)
             report.status = ReportStatus.rejected.rawValue
             report.rejectionCode = code.rawValue
             report.rejectionReason = note
@@ -143,7 +149,7 @@ enum ModerationService {
             try await report.save(on: transaction)
             try await AuditEntry(
                 account: account, action: "reject", reportID: report.id,
-                detail: "status: \(previous) → rejected; reason: \(code.rawValue)"
+                detail: "status: \(seen.rawValue) → rejected; reason: \(code.rawValue)"
             ).create(on: transaction)
         }
     }
@@ -152,22 +158,41 @@ enum ModerationService {
     /// one is filed away, and the contact is deleted 90 days after the first decision (SPEC §2).
     /// A published report stays public evidence; to take it down, a moderator rejects it.
     static func archive(
-        _ report: Report, by account: Account, on database: any Database, now: Date = Date()
+        _ report: Report, seen: ReportStatus? = nil, by account: Account, on database: any Database, now: Date = Date()
     )
         async throws
     {
-        guard report.reportStatus == .pending || report.reportStatus == .rejected else { throw AppError.conflict }
-        let previous = report.status
-        try await database.transaction { transaction in
+        let seen = seen ?? report.reportStatus
+        guard seen == .pending || seen == .rejected else { throw AppError.conflict }
+        try await SerialWrites.transaction(on: database) { transaction in
+            try await changeStatus(of: report, from: seen, to: .archived, on: transaction)
             report.status = ReportStatus.archived.rawValue
             report.publicLatitude = nil
             report.publicLongitude = nil
             report.closedAt = report.closedAt ?? KazakhstanTime.toTheHour(now)
             try await report.save(on: transaction)
             try await AuditEntry(
-                account: account, action: "archive", reportID: report.id, detail: "status: \(previous) → archived"
+                account: account, action: "archive", reportID: report.id, detail: "status: \(seen.rawValue) → archived"
             ).create(on: transaction)
         }
+    }
+
+    /// Compare-and-set: the report moves to `next` only if it still has the status its moderator
+    /// saw. The check and the change are one UPDATE at the start of the action's transaction, so
+    /// of two moderators acting on one report at once exactly one succeeds: the other's UPDATE
+    /// waits for the first to commit (PostgreSQL's row lock, SQLite's single writer), then finds
+    /// the status changed and matches nothing. A report withdrawn meanwhile matches nothing too.
+    private static func changeStatus(
+        of report: Report, from seen: ReportStatus, to next: ReportStatus, on transaction: any Database
+    ) async throws {
+        guard let sql = transaction as? any SQLDatabase else { throw AppError.conflict }
+        let changed = try await sql.update(Report.schema)
+            .set("status", to: next.rawValue)
+            .where("id", .equal, try report.requireID())
+            .where("status", .equal, seen.rawValue)
+            .returning("id")
+            .all()
+        guard !changed.isEmpty else { throw AppError.conflict }
     }
 
     static func audit(limit: Int = 200, on database: any Database) async throws -> [AuditEntry] {
