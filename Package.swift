@@ -24,6 +24,8 @@ let package = Package(
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
+        // Debian's libqrencode, for the QR code of a moderator's second factor.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .executableTarget(
             name: "App",
             dependencies: [
@@ -34,6 +36,7 @@ let package = Package(
                 .product(name: "Leaf", package: "leaf"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .target(name: "TelegramKit"),
+                .target(name: "CQRencode"),
             ],
             swiftSettings: swiftSettings
         ),

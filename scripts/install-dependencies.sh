@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Dauys needs from Debian's packages and PyPI, only when it is missing.
-#   scripts/install-dependencies.sh          the browser libraries the website serves
+#   scripts/install-dependencies.sh          the browser libraries the website serves, libqrencode
 #   scripts/install-dependencies.sh --test   also PostgreSQL, Chromium and the Python test tools
 set -euo pipefail
 
@@ -10,6 +10,7 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || packages+=("$1"); }
 need libjs-leaflet
 need libjs-leaflet.markercluster
 need libjs-chart.js
+need libqrencode-dev  # built into the server: the QR code of a moderator's second factor
 if [[ "${1:-}" == "--test" ]]; then
     need postgresql
     need chromium

@@ -7,7 +7,7 @@ import Vapor
 /// | public | anyone | none: reads only, nothing about the visitor is kept |
 /// | open data | anyone | abuse limits: each download reads every matching row |
 /// | reporter | whoever sends or follows a report | abuse limits; counted, never logged one by one |
-/// | panel | moderators and administrators | session cookie, form token; admin pages need the admin role |
+/// | panel | moderators and administrators | session cookie after password and second factor, form token; admin pages need the admin role |
 /// | admin API | the same, from programs | bearer token |
 /// | Telegram | Telegram's servers | the webhook secret, checked in the handler |
 ///
@@ -77,7 +77,15 @@ func routes(_ app: Application) throws {
     attempts.get("setup", ":token", use: signIn.setupForm)
     attempts.post("setup", ":token", use: signIn.setup)
 
-    // MARK: Panel — signed in (any role), form token on every POST
+    // MARK: Panel — password given, second factor not yet: only these pages, form token on POST
+    let passwordGiven = admin.grouped(PasswordStepMiddleware())
+    let secondFactor = SecondFactorWebController()
+    passwordGiven.get("second-factor", use: secondFactor.prompt)
+    passwordGiven.grouped(RateLimitMiddleware.login).post("second-factor", use: secondFactor.verify)
+    passwordGiven.get("second-factor", "setup", use: secondFactor.setupForm)
+    passwordGiven.grouped(RateLimitMiddleware.login).post("second-factor", "setup", use: secondFactor.setup)
+
+    // MARK: Panel — signed in with both factors (any role), form token on every POST
     let signedIn = admin.grouped(AdminPageMiddleware())
     let moderation = AdminWebController()
     signedIn.get(use: moderation.queue)

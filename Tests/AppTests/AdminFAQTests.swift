@@ -9,9 +9,7 @@ import VaporTesting
     @Test func anAdministratorTranslatesAndHidesAnswers() async throws {
         try await withApp { app in
             let (account, _) = try await app.makeModerator(role: .admin)
-            let login = try await app.send(
-                .POST, "/admin/login", form: [("email", account.email), ("password", "correct horse battery staple")])
-            let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
+            let cookie = try await app.signIn(email: account.email, password: "correct horse battery staple").cookie
             let list = try await app.send(.GET, "/admin/faq", headers: ["Cookie": cookie])
             #expect(list.status == .ok)
             let csrf = String(try #require(list.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1))
@@ -42,9 +40,7 @@ import VaporTesting
     @Test func moderatorsCannotEditAnswers() async throws {
         try await withApp { app in
             let (account, _) = try await app.makeModerator(role: .moderator)
-            let login = try await app.send(
-                .POST, "/admin/login", form: [("email", account.email), ("password", "correct horse battery staple")])
-            let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
+            let cookie = try await app.signIn(email: account.email, password: "correct horse battery staple").cookie
             #expect(try await app.send(.GET, "/admin/faq", headers: ["Cookie": cookie]).status == .forbidden)
         }
     }

@@ -28,10 +28,7 @@ import VaporTesting
         #expect(login.status == .seeOther)
         let cookie = try #require(login.headers.setCookie?["dauys_admin"])
         #expect(cookie.isHTTPOnly && cookie.sameSite == .strict && cookie.path == "/admin")
-        let queue = try await app.send(.GET, "/admin", headers: ["Cookie": "dauys_admin=\(cookie.string)"])
-        #expect(queue.status == .ok)
-        let csrf = try #require(queue.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)
-        return ("dauys_admin=\(cookie.string)", String(csrf))
+        return try await app.signIn(email: email, password: password)
     }
 
     @Test func aModeratorPublishesFromTheReportPage() async throws {
@@ -99,24 +96,66 @@ import VaporTesting
         }
     }
 
-    @Test func aOneTimePasswordMustBeReplacedFirst() async throws {
+    /// A new moderator's first sign-in: the password, then an authenticator app to connect, the
+    /// recovery codes once, and then the one-time password must be replaced before anything else.
+    @Test func aNewAccountConnectsAnAppThenReplacesItsOneTimePassword() async throws {
         try await withApp { app in
             _ = try await AccountService.create(
                 email: "new@example.org", password: "one-time-password-xyz", role: .moderator, mustChangePassword: true,
                 app: app, on: app.db)
             let login = try await app.send(
                 .POST, "/admin/login", form: [("email", "new@example.org"), ("password", "one-time-password-xyz")])
-            #expect(login.headers.first(name: .location) == "/admin/password")
-            let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
+            #expect(login.headers.first(name: .location) == "/admin/second-factor")
+            let step = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
+            // The password alone opens nothing.
+            #expect(
+                try await app.send(.GET, "/admin", headers: ["Cookie": step]).headers.first(name: .location)
+                    == "/admin/login")
+            let prompt = try await app.send(.GET, "/admin/second-factor", headers: ["Cookie": step])
+            #expect(prompt.headers.first(name: .location) == "/admin/second-factor/setup")
+
+            let setup = try await app.send(.GET, "/admin/second-factor/setup", headers: ["Cookie": step])
+            let page = setup.body.string
+            #expect(page.contains("<svg") && page.contains("otpauth://totp/Dauys:new@example.org?secret="))
+            let shown = String(try #require(page.firstMatch(of: /id="totp-secret">([A-Z2-7 ]+)</)?.1))
+            let secret = try #require(SecondFactorService.base32Decoded(shown.replacingOccurrences(of: " ", with: "")))
+            #expect(secret.count == 20)
+            let csrf = String(try #require(page.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1))
+            let wrong = try await app.send(
+                .POST, "/admin/second-factor/setup", headers: ["Cookie": step],
+                form: [("code", "000000"), ("csrf", csrf)])
+            #expect(wrong.status == .badRequest)
+            // The same key is offered again until a code confirms it.
+            #expect(wrong.body.string.contains(shown))
+
+            let code = SecondFactor.code(secret: secret, step: SecondFactor.step(at: Date()))
+            let enrolled = try await app.send(
+                .POST, "/admin/second-factor/setup", headers: ["Cookie": step], form: [("code", code), ("csrf", csrf)])
+            #expect(enrolled.status == .ok)
+            let codes = enrolled.body.string.matches(of: /<li><code>([a-z0-9-]+)<\/code><\/li>/).map { String($0.1) }
+            #expect(codes.count == 10 && Set(codes).count == 10)
+            #expect(enrolled.body.string.contains(#"href="/admin/password""#))
+            let cookie = "dauys_admin=" + (try #require(enrolled.headers.setCookie?["dauys_admin"]).string)
+            #expect(cookie != step, "the session id changes once both factors are given")
+            #expect(
+                try await app.send(.GET, "/admin", headers: ["Cookie": step]).headers.first(name: .location)
+                    == "/admin/login")
+
+            let account = try #require(
+                try await Account.query(on: app.db).filter(\.$email == "new@example.org").first())
+            #expect(account.totpSecretSealed != nil && !(account.totpSecretSealed ?? "").contains(shown.prefix(8)))
+            #expect(try await RecoveryCode.query(on: app.db).count() == 10)
+            #expect(try await RecoveryCode.query(on: app.db).all().allSatisfy { !codes.contains($0.codeHash) })
+
             let queue = try await app.send(.GET, "/admin", headers: ["Cookie": cookie])
             #expect(queue.headers.first(name: .location) == "/admin/password")
             let form = try await app.send(.GET, "/admin/password", headers: ["Cookie": cookie])
-            let csrf = String(try #require(form.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1))
+            let token = String(try #require(form.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1))
             let changed = try await app.send(
                 .POST, "/admin/password", headers: ["Cookie": cookie],
                 form: [
                     ("password", "a much better passphrase"), ("confirmation", "a much better passphrase"),
-                    ("csrf", csrf),
+                    ("csrf", token),
                 ])
             #expect(changed.headers.first(name: .location) == "/admin")
             #expect(try await app.send(.GET, "/admin", headers: ["Cookie": cookie]).status == .ok)

@@ -28,9 +28,7 @@ import VaporTesting
             let id = try await app.report(receipt: code).requireID()
 
             // The moderator's view of the original.
-            let login = try await app.send(
-                .POST, "/admin/login", form: [("email", account.email), ("password", "correct horse battery staple")])
-            let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
+            let cookie = try await app.signIn(email: account.email, password: "correct horse battery staple").cookie
             let adminPage = try await app.send(.GET, "/admin/reports/\(id)", headers: ["Cookie": cookie])
             #expect(adminPage.body.string.contains("&lt;script&gt;window.__xss=1&lt;/script&gt;"))
             Self.assertInert(adminPage.body.string, "the admin report page")

@@ -16,6 +16,11 @@ final class Account: Model, @unchecked Sendable {
     @Field(key: "failed_logins") var failedLogins: Int
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    /// The TOTP secret, AES-GCM sealed with the server's second-factor key; nil until the
+    /// moderator has enrolled an authenticator app (``SecondFactor``).
+    @OptionalField(key: "totp_secret_sealed") var totpSecretSealed: String?
+    /// The last TOTP step accepted, so no code works twice.
+    @OptionalField(key: "totp_last_step") var totpLastStep: Int?
 
     init() {}
 

@@ -40,18 +40,54 @@ enum AdminSession {
     static let absoluteLifetime: TimeInterval = 8 * 3600
     static let idleLifetime: TimeInterval = 30 * 60
 
-    static func start(_ request: Request, account: Account) async throws {
-        // A new session id at login, so an id planted before login is worthless.
+    /// How long the second-factor page waits after a correct password.
+    static let passwordStepLifetime: TimeInterval = 10 * 60
+
+    /// A new session id at each step of signing in, so an id planted or seen before is worthless.
+    private static func renew(_ request: Request) async throws {
         if let old = request.session.id {
             try await request.application.sessions.driver.deleteSession(old, for: request).get()
             request.session.id = nil
         }
         request.session.data = SessionData()
+    }
+
+    /// The password was right: the session remembers whose, and only the second-factor pages
+    /// open until a code is given (``SecondFactor``).
+    static func startPasswordStep(_ request: Request, account: Account) async throws {
+        try await renew(request)
+        request.session.data["password_ok"] = try account.requireID().uuidString
+        request.session.data["password_ok_at"] = String(Date().timeIntervalSince1970)
+        request.session.data["csrf"] = TokenHashing.randomToken()
+    }
+
+    /// The account whose password was given in the last ten minutes, still waiting for its code.
+    static func passwordStepAccount(_ request: Request) async throws -> Account? {
+        guard let raw = request.session.data["password_ok"], let id = UUID(uuidString: raw),
+            let at = request.session.data["password_ok_at"].flatMap(Double.init),
+            Date().timeIntervalSince1970 - at < passwordStepLifetime
+        else { return nil }
+        return try await Account.find(id, on: request.db)
+    }
+
+    /// Both factors were given: the panel opens.
+    static func start(_ request: Request, account: Account) async throws {
+        try await renew(request)
         let now = Date().timeIntervalSince1970
         request.session.data["account"] = try account.requireID().uuidString
         request.session.data["started"] = String(now)
         request.session.data["seen"] = String(now)
         request.session.data["csrf"] = TokenHashing.randomToken()
+    }
+
+    /// Every POST of the panel carries the session's form token, compared in constant time.
+    static func checkFormToken(_ request: Request) throws {
+        guard request.method == .POST else { return }
+        struct Token: Content { var csrf: String? }
+        let sent = (try? request.content.decode(Token.self))?.csrf ?? ""
+        guard !sent.isEmpty, SecondFactor.constantTimeEqual(sent, csrfToken(request)) else {
+            throw AppError.forbidden
+        }
     }
 
     static func csrfToken(_ request: Request) -> String {
@@ -87,12 +123,19 @@ struct AdminPageMiddleware: AsyncMiddleware {
         if account.mustChangePassword && request.url.path != "/admin/password" {
             return request.redirect(to: "/admin/password")
         }
-        if request.method == .POST {
-            struct Token: Content { var csrf: String? }
-            let sent = (try? request.content.decode(Token.self))?.csrf ?? ""
-            let expected = AdminSession.csrfToken(request)
-            guard !sent.isEmpty, Data(sent.utf8) == Data(expected.utf8) else { throw AppError.forbidden }
+        try AdminSession.checkFormToken(request)
+        return try await next.respond(to: request)
+    }
+}
+
+/// Guards the second-factor pages: only a session whose password was just given.
+struct PasswordStepMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let account = try await AdminSession.passwordStepAccount(request) else {
+            return request.redirect(to: "/admin/login")
         }
+        request.account = account
+        try AdminSession.checkFormToken(request)
         return try await next.respond(to: request)
     }
 }

@@ -1,7 +1,8 @@
 import Fluent
 import Vapor
 
-/// Signing in and out of the panel, the first administrator's setup link, and changing one's
+/// Signing in and out of the panel (the password step; the second factor is
+/// ``SecondFactorWebController``), the first administrator's setup link, and changing one's
 /// password.
 struct SignInWebController {
     struct LoginContent: Encodable {
@@ -35,8 +36,9 @@ struct SignInWebController {
             email: email, password: form.password ?? "", app: req.application, on: req.db)
         {
         case .success(let account):
-            try await AdminSession.start(req, account: account)
-            return req.redirect(to: account.mustChangePassword ? "/admin/password" : "/admin")
+            // The password alone opens nothing: next comes the second factor.
+            try await AdminSession.startPasswordStep(req, account: account)
+            return req.redirect(to: "/admin/second-factor")
         case .wrongCredentials:
             return try await renderLogin(req, email: email, error: req.text("admin_login_wrong"), status: .unauthorized)
         case .locked:
@@ -73,8 +75,8 @@ struct SignInWebController {
         do {
             let account = try await AccountService.completeSetup(
                 token: token, email: form.email ?? "", password: form.password ?? "", app: req.application, on: req.db)
-            try await AdminSession.start(req, account: account)
-            return req.redirect(to: "/admin")
+            try await AdminSession.startPasswordStep(req, account: account)
+            return req.redirect(to: "/admin/second-factor/setup")
         } catch let error as AppError where error.status == .badRequest {
             let content = SetupContent(
                 token: token, email: String((form.email ?? "").prefix(254)),

@@ -13,6 +13,8 @@ struct Secrets: Sendable {
     let contactKey: SymmetricKey
     /// Turns a Telegram chat id into the key of its conversation, so the id is never stored.
     let telegramChatKey: SymmetricKey
+    /// Encrypts moderators' second-factor secrets at rest.
+    let secondFactorKey: SymmetricKey
 
     init(master: SymmetricKey) {
         func derive(_ purpose: String) -> SymmetricKey {
@@ -23,6 +25,7 @@ struct Secrets: Sendable {
         locationKey = derive("location-displacement")
         contactKey = derive("contact-encryption")
         telegramChatKey = derive("telegram-chat")
+        secondFactorKey = derive("second-factor")
     }
 
     static let fileName = "secret.key"

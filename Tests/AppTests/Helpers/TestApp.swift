@@ -53,35 +53,12 @@ func cleanUp(_ app: Application, config: AppConfig) async {
     try? await app.asyncShutdown()
 }
 
+/// The key of the authenticator app every test account has enrolled.
+let testTOTPSecret = Data((1...20).map { UInt8($0) })
+
 /// At most this many applications talk to the test PostgreSQL server at once: each opens up to
 /// one connection per event loop, and the server started by `scripts/postgres.sh` takes 300.
 let postgresGate = AsyncGate(width: 24)
-
-/// A counting semaphore for async code: `enter` waits while `width` holders are inside.
-actor AsyncGate {
-    private let width: Int
-    private var inside = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(width: Int) { self.width = width }
-
-    func enter() async {
-        if inside < width {
-            inside += 1
-            return
-        }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    /// Hands the place to the longest waiter, or frees it.
-    func leave() {
-        if waiting.isEmpty {
-            inside -= 1
-        } else {
-            waiting.removeFirst().resume()
-        }
-    }
-}
 
 /// Whether this run is the PostgreSQL run of the suite.
 var testsUsePostgres: Bool { ProcessInfo.processInfo.environment["DAUYS_TEST_DATABASE_URL"] != nil }
@@ -188,6 +165,9 @@ extension Application {
         let account = try await AccountService.create(
             email: "moderator-\(UUID().uuidString.prefix(6))@example.org", password: password, role: role,
             mustChangePassword: false, app: self, on: db)
+        // Every account has its authenticator app enrolled, as after its first sign-in.
+        account.totpSecretSealed = try SecondFactorService.seal(testTOTPSecret, app: self)
+        try await account.save(on: db)
         let token = try await AccountService.issueToken(for: account, on: db)
         return (account, token)
     }
@@ -195,11 +175,38 @@ extension Application {
     /// A signed-in panel session for a new account with `role`: its cookie and form token.
     func signIn(role: AccountRole = .moderator) async throws -> (cookie: String, csrf: String) {
         let (account, _) = try await makeModerator(role: role)
-        let login = try await send(
-            .POST, "/admin/login", form: [("email", account.email), ("password", "correct horse battery staple")])
-        let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
-        let page = try await send(.GET, "/admin", headers: ["Cookie": cookie])
+        return try await signIn(email: account.email, password: "correct horse battery staple")
+    }
+
+    /// Signs in as a moderator does, password then the code from the app, and returns the
+    /// session cookie and the form token of the page it lands on.
+    func signIn(email: String, password: String) async throws -> (cookie: String, csrf: String) {
+        let login = try await send(.POST, "/admin/login", form: [("email", email), ("password", password)])
+        #expect(login.headers.first(name: .location) == "/admin/second-factor")
+        let passwordStep = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"])).string
+        let prompt = try await send(.GET, "/admin/second-factor", headers: ["Cookie": passwordStep])
+        let promptToken = try #require(prompt.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)
+        let account = try #require(try await Account.query(on: db).filter(\.$email == email).first())
+        let verified = try await send(
+            .POST, "/admin/second-factor", headers: ["Cookie": passwordStep],
+            form: [("code", try await authenticatorCode(for: account)), ("csrf", String(promptToken))])
+        #expect(verified.status == .seeOther, "\(verified.body.string)")
+        let cookie = "dauys_admin=" + (try #require(verified.headers.setCookie?["dauys_admin"])).string
+        let landing = verified.headers.first(name: .location) ?? "/admin"
+        let page = try await send(.GET, landing, headers: ["Cookie": cookie])
         return (cookie, String(try #require(page.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)))
+    }
+
+    /// The code the account's app shows now; if this step's code was just used, the next one's
+    /// (accepted as clock drift), and failing that it waits for a new step.
+    func authenticatorCode(for account: Account, secret: Data = testTOTPSecret) async throws -> String {
+        let lastStep = try await Account.find(try account.requireID(), on: db)?.totpLastStep ?? .min
+        var current = SecondFactor.step(at: Date())
+        if lastStep > current {
+            try await Task.sleep(for: .seconds(Double(SecondFactor.period * (lastStep - current)) + 0.5))
+            current = SecondFactor.step(at: Date())
+        }
+        return SecondFactor.code(secret: secret, step: max(current, lastStep + 1))
     }
 
     /// Publishes a report through the admin API, as a moderator would.
