@@ -72,18 +72,24 @@ func configure(_ app: Application, config: AppConfig) async throws {
     }
 
     app.rateLimiter = RateLimiter()
+    app.signInThrottle = SignInThrottle()
+    app.dummyPasswordHash = try await app.slowHash(TokenHashing.randomToken())
     if !config.rateLimits.enabled { app.logger.warning("Abuse limits are off (DAUYS_RATE_LIMITS=off).") }
 
     // Views.
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease
 
-    // Sessions live in the database so any instance can serve any request. The cookie is
-    // HttpOnly, SameSite=Strict, Secure under HTTPS, and is only set on admin pages.
-    app.sessions.use(.fluent)
-    app.sessions.configuration = SessionsConfiguration(cookieName: "dauys_admin") { id in
+    // Sessions live in the database so any instance can serve any request, stored under a hash
+    // of their id. The cookie is HttpOnly, SameSite=Strict and Path=/; under HTTPS or in
+    // production it is Secure and named `__Host-`, which browsers accept only from this host
+    // over HTTPS (a plain-HTTP development server cannot use the prefix).
+    app.sessions.use { _ in HashedSessionDriver() }
+    let secureCookie = config.usesHTTPS || app.environment == .production
+    app.sessions.configuration = SessionsConfiguration(cookieName: AdminSession.cookieName(secure: secureCookie)) {
+        id in
         HTTPCookies.Value(
-            string: id.string, maxAge: Int(AdminSession.absoluteLifetime), path: "/admin", isSecure: config.usesHTTPS,
+            string: id.string, maxAge: Int(AdminSession.absoluteLifetime), path: "/", isSecure: secureCookie,
             isHTTPOnly: true, sameSite: .strict)
     }
 

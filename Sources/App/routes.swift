@@ -81,9 +81,9 @@ func routes(_ app: Application) throws {
     let passwordGiven = admin.grouped(PasswordStepMiddleware())
     let secondFactor = SecondFactorWebController()
     passwordGiven.get("second-factor", use: secondFactor.prompt)
-    passwordGiven.grouped(RateLimitMiddleware.login).post("second-factor", use: secondFactor.verify)
+    passwordGiven.grouped(RateLimitMiddleware.secondFactor).post("second-factor", use: secondFactor.verify)
     passwordGiven.get("second-factor", "setup", use: secondFactor.setupForm)
-    passwordGiven.grouped(RateLimitMiddleware.login).post("second-factor", "setup", use: secondFactor.setup)
+    passwordGiven.grouped(RateLimitMiddleware.secondFactor).post("second-factor", "setup", use: secondFactor.setup)
 
     // MARK: Panel — signed in with both factors (any role), form token on every POST
     let signedIn = admin.grouped(AdminPageMiddleware())

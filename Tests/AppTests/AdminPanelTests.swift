@@ -27,7 +27,7 @@ import VaporTesting
         let login = try await app.send(.POST, "/admin/login", form: [("email", email), ("password", password)])
         #expect(login.status == .seeOther)
         let cookie = try #require(login.headers.setCookie?["dauys_admin"])
-        #expect(cookie.isHTTPOnly && cookie.sameSite == .strict && cookie.path == "/admin")
+        #expect(cookie.isHTTPOnly && cookie.sameSite == .strict && cookie.path == "/" && !cookie.isSecure)
         return try await app.signIn(email: email, password: password)
     }
 
@@ -154,11 +154,57 @@ import VaporTesting
             let changed = try await app.send(
                 .POST, "/admin/password", headers: ["Cookie": cookie],
                 form: [
-                    ("password", "a much better passphrase"), ("confirmation", "a much better passphrase"),
-                    ("csrf", token),
+                    ("current", "one-time-password-xyz"), ("password", "a much better passphrase"),
+                    ("confirmation", "a much better passphrase"), ("csrf", token),
                 ])
             #expect(changed.headers.first(name: .location) == "/admin")
-            #expect(try await app.send(.GET, "/admin", headers: ["Cookie": cookie]).status == .ok)
+            let renewed = "dauys_admin=" + (try #require(changed.headers.setCookie?["dauys_admin"]).string)
+            #expect(try await app.send(.GET, "/admin", headers: ["Cookie": renewed]).status == .ok)
+        }
+    }
+
+    @Test func aPasswordChangeNeedsTheCurrentOneAndEndsEverythingElse() async throws {
+        try await withApp { app in
+            let (account, token) = try await app.makeModerator(role: .moderator)
+            let here = try await app.signIn(email: account.email, password: "correct horse battery staple")
+            let elsewhere = try await app.signIn(email: account.email, password: "correct horse battery staple")
+            let page = try await app.send(.GET, "/admin/password", headers: ["Cookie": here.cookie])
+            let csrf = String(try #require(page.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1))
+
+            let wrongCurrent = try await app.send(
+                .POST, "/admin/password?lang=en", headers: ["Cookie": here.cookie],
+                form: [
+                    ("current", "not my password"), ("password", "a much better passphrase"),
+                    ("confirmation", "a much better passphrase"), ("csrf", csrf),
+                ])
+            #expect(wrongCurrent.status == .badRequest)
+            #expect(wrongCurrent.body.string.contains(app.translations.text("error_password_current", .en)))
+            #expect(try await app.send(.GET, "/admin", headers: ["Cookie": elsewhere.cookie]).status == .ok)
+            #expect(
+                try await app.send(.GET, "/api/v1/admin/reports", headers: ["Authorization": "Bearer \(token)"]).status
+                    == .ok)
+
+            let changed = try await app.send(
+                .POST, "/admin/password", headers: ["Cookie": here.cookie],
+                form: [
+                    ("current", "correct horse battery staple"), ("password", "a much better passphrase"),
+                    ("confirmation", "a much better passphrase"), ("csrf", csrf),
+                ])
+            #expect(changed.status == .seeOther)
+            let renewed = "dauys_admin=" + (try #require(changed.headers.setCookie?["dauys_admin"]).string)
+            #expect(try await app.send(.GET, "/admin", headers: ["Cookie": renewed]).status == .ok)
+            // The other session and the API token are gone; so is the old cookie of this one.
+            for cookie in [elsewhere.cookie, here.cookie] {
+                #expect(
+                    try await app.send(.GET, "/admin", headers: ["Cookie": cookie]).headers.first(name: .location)
+                        == "/admin/login")
+            }
+            #expect(
+                try await app.send(.GET, "/api/v1/admin/reports", headers: ["Authorization": "Bearer \(token)"]).status
+                    == .unauthorized)
+            let entry = try #require(
+                try await AuditEntry.query(on: app.db).filter(\.$action == "password_change").first())
+            #expect(entry.detail.contains("1 API token(s) revoked"))
         }
     }
 

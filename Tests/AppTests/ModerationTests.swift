@@ -119,20 +119,6 @@ import VaporTesting
         }
     }
 
-    @Test func accountsAreLockedAfterRepeatedFailures() async throws {
-        try await withApp { app in
-            let (account, _) = try await app.makeModerator()
-            for _ in 0..<AccountService.maxFailedLogins {
-                let result = try await AccountService.login(
-                    email: account.email, password: "wrong password!!", app: app, on: app.db)
-                guard case .wrongCredentials = result else { Issue.record("expected a refusal"); return }
-            }
-            let locked = try await AccountService.login(
-                email: account.email, password: "correct horse battery staple", app: app, on: app.db)
-            guard case .locked = locked else { Issue.record("expected the account to be locked"); return }
-        }
-    }
-
     @Test func passwordsAreHashedWithBcrypt() async throws {
         try await withApp { app in
             let (account, token) = try await app.makeModerator()

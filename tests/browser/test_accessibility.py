@@ -52,3 +52,42 @@ def test_admin_pages_have_no_axe_violations(server, browser):
     browser.get(server.url + "/admin?status=pending")
     browser.find_elements(By.CSS_SELECTOR, "table.queue a[href^='/admin/reports/']")[-1].click()
     assert violations(browser) == []
+
+
+def test_signing_in_with_a_second_factor_passes_axe(server, browser):
+    """A new moderator's first sign-in (enrolment with its QR code, the recovery codes, the
+    one-time password replaced) and a later one (the code prompt), each page checked."""
+    import os
+    import re
+    import subprocess
+    from test_report_flow import sign_in
+
+    binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
+    env = dict(os.environ, DAUYS_DATA_DIR=server.data_dir)
+    env.pop("DATABASE_URL", None)
+    email = "second-factor@example.org"
+    out = subprocess.run([binary, "admin", "create", "--email", email, "--role", "moderator"], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    one_time = re.search(r"first login\): (\S+)", out).group(1)
+    checked = []
+
+    def check(driver):
+        checked.append(driver.current_url)
+        assert violations(driver) == [], driver.current_url
+        if driver.current_url.endswith("/setup"):
+            # The QR code is drawn by our server, inline: no image from anywhere else.
+            assert driver.find_element(By.CSS_SELECTOR, ".qr-code svg path").get_attribute("d").startswith("M4 4h1v1h-1z")
+
+    sign_in(browser, server, email, one_time, check)
+    WebDriverWait(browser, 20).until(lambda d: "/admin/password" in d.current_url)
+    check(browser)
+    browser.find_element(By.ID, "password").send_keys("a new and careful passphrase")
+    browser.find_element(By.ID, "confirmation").send_keys("a new and careful passphrase")
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, 20).until(lambda d: d.current_url.rstrip("/").endswith("/admin"))
+
+    browser.delete_all_cookies()
+    sign_in(browser, server, email, "a new and careful passphrase", check)
+    assert browser.current_url.rstrip("/").endswith("/admin")
+    assert any("/admin/second-factor/setup" in url for url in checked)
+    assert any(url.rstrip("/").endswith("/admin/second-factor") for url in checked)

@@ -1,7 +1,11 @@
 """A person reports in Russian on a phone, a moderator publishes, the map shows the point."""
 
+import base64
+import hashlib
+import hmac
 import json
 import re
+import struct
 import time
 import urllib.request
 
@@ -79,6 +83,65 @@ def report_with_javascript(driver, server, prevented, description=None):
     return code
 
 
+# The authenticator app of each account, as the tests enrolled it: email -> [base32 key, last step].
+AUTHENTICATOR = {}
+
+
+def totp(secret, step):
+    """The six digits an authenticator app shows for `step` (RFC 6238, HMAC-SHA-1)."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+
+def next_code(email):
+    """The code the account's app shows now; each step is accepted once, so a second sign-in
+    in the same 30 seconds uses the next step's code (one step of drift is allowed)."""
+    entry = AUTHENTICATOR[email]
+    now = int(time.time()) // 30
+    if entry[1] is not None and entry[1] >= now + 1:
+        time.sleep((entry[1] - now) * 30 - time.time() % 30 + 1)
+        now = int(time.time()) // 30
+    step = now if entry[1] is None else max(now, entry[1] + 1)
+    entry[1] = step
+    return totp(entry[0], step)
+
+
+def enrol_authenticator(driver, email, check=None):
+    """On the enrolment page: reads the key as a person would type it, confirms a first code,
+    and goes on from the recovery codes. `check(driver)` runs on each page on the way."""
+    wait(driver).until(EC.presence_of_element_located((By.ID, "totp-secret")))
+    if check:
+        check(driver)
+    secret = driver.find_element(By.ID, "totp-secret").text.replace(" ", "")
+    AUTHENTICATOR[email] = [secret, None]
+    driver.find_element(By.ID, "code").send_keys(next_code(email))
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    codes = wait(driver).until(EC.presence_of_element_located((By.ID, "recovery-codes")))
+    assert len(codes.find_elements(By.TAG_NAME, "li")) == 10
+    if check:
+        check(driver)
+    click(driver, "recovery-continue")
+
+
+def sign_in(driver, server, email, password, check=None):
+    """Password, then the code from the app (or, the first time, enrolling the app)."""
+    driver.get(server.url + "/admin/login")
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(driver).until(lambda d: "/admin/second-factor" in d.current_url)
+    if "/setup" in driver.current_url:
+        enrol_authenticator(driver, email, check)
+        return
+    if check:
+        check(driver)
+    driver.find_element(By.ID, "code").send_keys(next_code(email))
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(driver).until(lambda d: "/admin/second-factor" not in d.current_url)
+
+
 def sign_in_as_moderator(driver, server):
     driver.get(server.url + "/admin/login")
     if "/admin/login" not in driver.current_url:
@@ -89,13 +152,10 @@ def sign_in_as_moderator(driver, server):
         driver.find_element(By.ID, "email").send_keys(ADMIN_EMAIL)
         driver.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
         driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        enrol_authenticator(driver, ADMIN_EMAIL)
         wait(driver).until(lambda d: d.current_url.rstrip("/").endswith("/admin"))
         return
-    driver.get(server.url + "/admin/login")
-    driver.find_element(By.ID, "email").send_keys(ADMIN_EMAIL)
-    driver.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait(driver).until(lambda d: "/admin/login" not in d.current_url)
+    sign_in(driver, server, ADMIN_EMAIL, ADMIN_PASSWORD)
 
 
 def open_pending(driver, server, excerpt):

@@ -13,8 +13,12 @@ final class Account: Model, @unchecked Sendable {
     @Field(key: "role") var role: String
     /// Set for a password printed by `dauys admin create`: it must be replaced at first login.
     @Field(key: "must_change_password") var mustChangePassword: Bool
+    /// No longer used: failed sign-ins slow down one address from one client instead of
+    /// locking the account (``SignInThrottle``). Kept so older databases need no table rewrite.
     @Field(key: "failed_logins") var failedLogins: Int
     @OptionalField(key: "locked_until") var lockedUntil: Date?
+    /// Raised by every password change; sessions begun under an older value end.
+    @Field(key: "credentials_epoch") var credentialsEpoch: Int
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     /// The TOTP secret, AES-GCM sealed with the server's second-factor key; nil until the
     /// moderator has enrolled an authenticator app (``SecondFactor``).
@@ -30,6 +34,7 @@ final class Account: Model, @unchecked Sendable {
         self.role = role.rawValue
         self.mustChangePassword = mustChangePassword
         failedLogins = 0
+        credentialsEpoch = 0
     }
 
     var accountRole: AccountRole { AccountRole(rawValue: role) ?? .moderator }

@@ -3,8 +3,6 @@ import Vapor
 
 /// Accounts, passwords, API tokens and the first-administrator link.
 enum AccountService {
-    static let maxFailedLogins = 5
-    static let lockDuration: TimeInterval = 15 * 60
     static let minimumPasswordLength = 12
 
     static func normalizedEmail(_ raw: String) -> String? {
@@ -46,50 +44,70 @@ enum AccountService {
 
     enum LoginResult {
         case success(Account)
+        /// Unknown address or wrong password: one answer for both.
         case wrongCredentials
-        case locked
+        /// Too many failures of this address from this client: wait this many seconds.
+        case slowedDown(seconds: Int)
     }
 
-    /// Checks a password, counting failures and locking the account after too many.
+    /// Checks a password. Every refusal costs one bcrypt check at the accounts' cost, whether
+    /// the address exists or not, and failures slow down only this address from this client
+    /// (``SignInThrottle``): never a lock a stranger could put on a moderator.
     static func login(
-        email rawEmail: String, password: String, app: Application, on database: any Database
+        email rawEmail: String, password: String, client: String, app: Application, on database: any Database
     )
         async throws -> LoginResult
     {
-        guard let email = normalizedEmail(rawEmail),
-            let account = try await Account.query(on: database).filter(\.$email == email).first()
-        else {
-            // Spend the same time as a real check so response times do not reveal which emails exist.
-            _ = try? await app.slowVerify(password, hash: dummyHash)
+        let typed = String(rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().prefix(254))
+        if let wait = await app.signInThrottle.remainingWait(email: typed, client: client) {
+            _ = try? await app.slowVerify(password, hash: app.dummyPasswordHash)
+            return .slowedDown(seconds: wait)
+        }
+        var account: Account?
+        if let email = normalizedEmail(rawEmail) {
+            account = try await Account.query(on: database).filter(\.$email == email).first()
+        }
+        let matches = try await app.slowVerify(password, hash: account?.passwordHash ?? app.dummyPasswordHash)
+        guard let account, matches else {
+            await app.signInThrottle.recordFailure(email: typed, client: client)
+            if let account {
+                try await AuditEntry(
+                    account: account, action: "sign_in_failed", reportID: nil, detail: "wrong password"
+                )
+                .create(on: database)
+            }
             return .wrongCredentials
         }
-        if let lockedUntil = account.lockedUntil, lockedUntil > Date() { return .locked }
-        if try await app.slowVerify(password, hash: account.passwordHash) {
-            account.failedLogins = 0
-            account.lockedUntil = nil
-            try await account.save(on: database)
-            return .success(account)
-        }
-        account.failedLogins += 1
-        if account.failedLogins >= maxFailedLogins {
-            account.lockedUntil = Date().addingTimeInterval(lockDuration)
-            account.failedLogins = 0
-        }
-        try await account.save(on: database)
-        return .wrongCredentials
+        await app.signInThrottle.recordSuccess(email: typed, client: client)
+        return .success(account)
     }
 
-    private static let dummyHash = (try? Bcrypt.hash("not a real password", cost: 4)) ?? ""
-
+    /// Replaces a password after checking the current one. Every other session of the account
+    /// ends (its epoch no longer matches) and every API token is revoked, so whoever had the
+    /// old password keeps nothing. Audited.
     static func changePassword(
-        _ account: Account, to password: String, app: Application, on database: any Database
+        _ account: Account, current: String, to password: String, app: Application, on database: any Database
     )
         async throws
     {
+        guard try await app.slowVerify(current, hash: account.passwordHash) else {
+            throw AppError.validation(["current": "error_password_current"])
+        }
         if let problem = passwordProblem(password) { throw AppError.validation(["password": problem]) }
-        account.passwordHash = try await app.slowHash(password)
-        account.mustChangePassword = false
-        try await account.save(on: database)
+        let hash = try await app.slowHash(password)
+        let id = try account.requireID()
+        try await database.transaction { transaction in
+            account.passwordHash = hash
+            account.mustChangePassword = false
+            account.credentialsEpoch += 1
+            try await account.save(on: transaction)
+            let tokens = try await APIToken.query(on: transaction).filter(\.$account.$id == id).count()
+            try await APIToken.query(on: transaction).filter(\.$account.$id == id).delete()
+            try await AuditEntry(
+                account: account, action: "password_change", reportID: nil,
+                detail: "password changed; other sessions ended; \(tokens) API token(s) revoked"
+            ).create(on: transaction)
+        }
     }
 
     /// A new API token for the account; the token itself is shown once and never stored.

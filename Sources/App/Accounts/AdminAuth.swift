@@ -38,6 +38,8 @@ struct BearerAccountMiddleware: AsyncMiddleware {
 /// Sessions end after 8 hours, or after 30 minutes without activity, whichever comes first.
 enum AdminSession {
     static let absoluteLifetime: TimeInterval = 8 * 3600
+
+    static func cookieName(secure: Bool) -> String { secure ? "__Host-dauys_admin" : "dauys_admin" }
     static let idleLifetime: TimeInterval = 30 * 60
 
     /// How long the second-factor page waits after a correct password.
@@ -75,6 +77,7 @@ enum AdminSession {
         try await renew(request)
         let now = Date().timeIntervalSince1970
         request.session.data["account"] = try account.requireID().uuidString
+        request.session.data["epoch"] = String(account.credentialsEpoch)
         request.session.data["started"] = String(now)
         request.session.data["seen"] = String(now)
         request.session.data["csrf"] = TokenHashing.randomToken()
@@ -108,8 +111,15 @@ enum AdminSession {
             request.session.destroy()
             return nil
         }
+        // A password change since this session began ends it (`credentialsEpoch`).
+        guard let account = try await Account.find(id, on: request.db),
+            request.session.data["epoch"] == String(account.credentialsEpoch)
+        else {
+            request.session.destroy()
+            return nil
+        }
         request.session.data["seen"] = String(now)
-        return try await Account.find(id, on: request.db)
+        return account
     }
 }
 

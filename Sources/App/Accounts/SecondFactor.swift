@@ -140,12 +140,15 @@ final class RecoveryCode: Model, @unchecked Sendable {
     }
 }
 
-/// The second factor's columns on accounts and the recovery codes' table.
+/// The second factor's columns on accounts, the recovery codes' table, and the credentials
+/// epoch that ends other sessions when a password changes (issue #13).
 struct AddSecondFactor: AsyncMigration {
     func prepare(on database: any Database) async throws {
         // One column per statement: SQLite adds a single column per ALTER TABLE.
         try await database.schema(Account.schema).field("totp_secret_sealed", .string).update()
         try await database.schema(Account.schema).field("totp_last_step", .int64).update()
+        try await database.schema(Account.schema)
+            .field("credentials_epoch", .int, .required, .sql(.default(0))).update()
         try await database.schema(RecoveryCode.schema)
             .id()
             .field("account_id", .uuid, .required, .references(Account.schema, "id", onDelete: .cascade))
@@ -156,6 +159,7 @@ struct AddSecondFactor: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema(RecoveryCode.schema).delete()
+        try await database.schema(Account.schema).deleteField("credentials_epoch").update()
         try await database.schema(Account.schema).deleteField("totp_last_step").update()
         try await database.schema(Account.schema).deleteField("totp_secret_sealed").update()
     }

@@ -33,7 +33,8 @@ struct SignInWebController {
         let form = (try? req.content.decode(LoginForm.self)) ?? LoginForm()
         let email = String((form.email ?? "").prefix(254))
         switch try await AccountService.login(
-            email: email, password: form.password ?? "", app: req.application, on: req.db)
+            email: email, password: form.password ?? "", client: req.clientAddressForLimits, app: req.application,
+            on: req.db)
         {
         case .success(let account):
             // The password alone opens nothing: next comes the second factor.
@@ -41,9 +42,11 @@ struct SignInWebController {
             return req.redirect(to: "/admin/second-factor")
         case .wrongCredentials:
             return try await renderLogin(req, email: email, error: req.text("admin_login_wrong"), status: .unauthorized)
-        case .locked:
-            return try await renderLogin(
-                req, email: email, error: req.text("admin_login_locked"), status: .tooManyRequests)
+        case .slowedDown(let seconds):
+            let response = try await renderLogin(
+                req, email: email, error: req.text("admin_login_slowed_down"), status: .tooManyRequests)
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
+            return response
         }
     }
 
@@ -99,6 +102,7 @@ struct SignInWebController {
     }
 
     struct PasswordForm: Content {
+        var current: String?
         var password: String?
         var confirmation: String?
     }
@@ -121,7 +125,9 @@ struct SignInWebController {
         } else {
             do {
                 try await AccountService.changePassword(
-                    account, to: form.password ?? "", app: req.application, on: req.db)
+                    account, current: form.current ?? "", to: form.password ?? "", app: req.application, on: req.db)
+                // This session goes on under the new epoch, with a new id; all others have ended.
+                try await AdminSession.start(req, account: account)
                 return req.redirect(to: "/admin")
             } catch let error as AppError {
                 errors = error.fields.values.map { req.text($0) }

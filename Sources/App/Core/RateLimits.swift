@@ -18,6 +18,9 @@ struct RateLimits: Sendable, Equatable {
     var receipt = RateLimitRule(limit: 30, window: 3600)
     /// Sign-in attempts to the admin panel.
     var login = RateLimitRule(limit: 10, window: 900)
+    /// Second-factor codes typed after a correct password (counted apart, so a sign-in costs
+    /// one attempt of each).
+    var secondFactor = RateLimitRule(limit: 10, window: 900)
     /// Full downloads of the open data: each reads every matching row.
     var export = RateLimitRule(limit: 60, window: 3600)
 }
@@ -83,6 +86,7 @@ struct RateLimitMiddleware: AsyncMiddleware {
     static let report = RateLimitMiddleware(category: "report") { $0.report }
     static let receipt = RateLimitMiddleware(category: "receipt") { $0.receipt }
     static let login = RateLimitMiddleware(category: "login") { $0.login }
+    static let secondFactor = RateLimitMiddleware(category: "second-factor") { $0.secondFactor }
     static let export = RateLimitMiddleware(category: "export") { $0.export }
 }
 
