@@ -39,11 +39,10 @@ import VaporTesting
             #expect(try await Report.query(on: app.db).count() == 2)
 
             for _ in 0..<2 {
-                let attempt = try await app.send(
-                    .POST, "/admin/login", form: [("email", "a@b.kz"), ("password", "guess")])
+                let attempt = try await app.postLogin(email: "a@b.kz", password: "guess")
                 #expect(attempt.status == .unauthorized)
             }
-            let blocked = try await app.send(.POST, "/admin/login", form: [("email", "a@b.kz"), ("password", "guess")])
+            let blocked = try await app.postLogin(email: "a@b.kz", password: "guess")
             #expect(blocked.status == .tooManyRequests)
         }
     }

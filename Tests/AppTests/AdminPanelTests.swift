@@ -24,7 +24,7 @@ import VaporTesting
 
     /// Signs in and returns the session cookie and the form token.
     func signIn(_ app: Application, email: String, password: String) async throws -> (cookie: String, csrf: String) {
-        let login = try await app.send(.POST, "/admin/login", form: [("email", email), ("password", password)])
+        let login = try await app.postLogin(email: email, password: password)
         #expect(login.status == .seeOther)
         let cookie = try #require(login.headers.setCookie?["dauys_admin"])
         #expect(cookie.isHTTPOnly && cookie.sameSite == .strict && cookie.path == "/" && !cookie.isSecure)
@@ -88,8 +88,8 @@ import VaporTesting
     @Test func wrongPasswordsAreRefusedPolitely() async throws {
         try await withApp { app in
             let (account, _) = try await app.makeModerator()
-            let response = try await app.send(
-                .POST, "/admin/login?lang=en", form: [("email", account.email), ("password", "guess")])
+            let response = try await app.postLogin(
+                email: account.email, password: "guess", path: "/admin/login?lang=en")
             #expect(response.status == .unauthorized)
             #expect(response.body.string.contains(app.translations.text("admin_login_wrong", .en)))
             #expect(response.headers.setCookie?["dauys_admin"] == nil)
@@ -103,8 +103,7 @@ import VaporTesting
             _ = try await AccountService.create(
                 email: "new@example.org", password: "one-time-password-xyz", role: .moderator, mustChangePassword: true,
                 app: app, on: app.db)
-            let login = try await app.send(
-                .POST, "/admin/login", form: [("email", "new@example.org"), ("password", "one-time-password-xyz")])
+            let login = try await app.postLogin(email: "new@example.org", password: "one-time-password-xyz")
             #expect(login.headers.first(name: .location) == "/admin/second-factor")
             let step = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
             // The password alone opens nothing.

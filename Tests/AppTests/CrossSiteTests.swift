@@ -50,6 +50,16 @@ import VaporTesting
                 for (origin, accepted) in Self.origins {
                     var headers = origin
                     headers.replaceOrAdd(name: .host, value: Self.host)
+                    var form = form
+                    if path == "/admin/login" {
+                        // The sign-in form's own token, as the page gave it.
+                        let page = try await app.send(.GET, "/admin/login")
+                        let token = try #require(page.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)
+                        let cookie = try #require(page.headers.setCookie?[SignInWebController.formTokenCookie])
+                        headers.replaceOrAdd(
+                            name: .cookie, value: "\(SignInWebController.formTokenCookie)=\(cookie.string)")
+                        form.append(("csrf", String(token)))
+                    }
                     let before = try await Report.query(on: app.db).count()
                     let response = try await app.send(.POST, path + "?lang=en", headers: headers, form: form)
                     let after = try await Report.query(on: app.db).count()

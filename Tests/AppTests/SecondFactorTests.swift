@@ -134,8 +134,7 @@ import VaporTesting
             let entry = try #require(
                 try await AuditEntry.query(on: app.db).filter(\.$action == "second_factor_reset").first())
             #expect(entry.actorEmail == administrator.email && entry.detail.contains(moderator.email))
-            let login = try await app.send(
-                .POST, "/admin/login", form: [("email", moderator.email), ("password", "correct horse battery staple")])
+            let login = try await app.postLogin(email: moderator.email, password: "correct horse battery staple")
             let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
             let prompt = try await app.send(.GET, "/admin/second-factor", headers: ["Cookie": cookie])
             #expect(prompt.headers.first(name: .location) == "/admin/second-factor/setup")
@@ -145,8 +144,7 @@ import VaporTesting
 
     /// The password given, the second-factor page open: its session cookie and form token.
     static func passwordStep(_ app: Application, _ account: Account) async throws -> (cookie: String, csrf: String) {
-        let login = try await app.send(
-            .POST, "/admin/login", form: [("email", account.email), ("password", "correct horse battery staple")])
+        let login = try await app.postLogin(email: account.email, password: "correct horse battery staple")
         let cookie = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"]).string)
         let page = try await app.send(.GET, "/admin/second-factor", headers: ["Cookie": cookie])
         return (cookie, String(try #require(page.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)))

@@ -33,6 +33,10 @@ import VaporTesting
                 app: app, on: app.db)
             #expect(Self.describe(fromModerator) == "success")
             #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "sign_in_failed").count() == 3)
+            // The audit log shows them, without an empty link to a report they do not concern.
+            let session = try await app.signIn(role: .admin)
+            let audit = try await app.send(.GET, "/admin/audit", headers: ["Cookie": session.cookie]).body.string
+            #expect(audit.contains("sign_in_failed") && !audit.contains(#"href="/admin/reports/""#))
         }
     }
 
@@ -51,14 +55,16 @@ import VaporTesting
                 #expect(answers.map { $0.prefix(6) } == ["wrong", "wrong", "wrong", "slowed"], "\(email)")
             }
             // Over HTTP the two refusals are the same page, with no cookie.
-            let known = try await app.send(
-                .POST, "/admin/login?lang=en", form: [("email", account.email), ("password", "guess")])
-            let unknown = try await app.send(
-                .POST, "/admin/login?lang=en", form: [("email", "nobody@example.org"), ("password", "guess")])
+            let known = try await app.postLogin(email: account.email, password: "guess", path: "/admin/login?lang=en")
+            let unknown = try await app.postLogin(
+                email: "nobody@example.org", password: "guess", path: "/admin/login?lang=en")
             #expect(known.status == .unauthorized && unknown.status == .unauthorized)
-            #expect(
-                known.body.string.replacingOccurrences(of: account.email, with: "")
-                    == unknown.body.string.replacingOccurrences(of: "nobody@example.org", with: ""))
+            // Each page has a fresh form token; apart from it and the typed address, the same bytes.
+            func page(_ response: TestingHTTPResponse, typed: String) -> String {
+                response.body.string.replacingOccurrences(of: typed, with: "")
+                    .replacing(/name="csrf" value="[^"]+"/, with: "")
+            }
+            #expect(page(known, typed: account.email) == page(unknown, typed: "nobody@example.org"))
             #expect(known.headers.setCookie?["dauys_admin"] == nil && unknown.headers.setCookie?["dauys_admin"] == nil)
         }
     }
@@ -95,6 +101,42 @@ import VaporTesting
         #expect(await throttle.remainingWait(email: email, client: device, now: later.addingTimeInterval(901)) == nil)
     }
 
+    /// The sign-in form carries a token tied to a cookie of the page it came from: without both,
+    /// or with another page's, the password is not even checked.
+    @Test func theSignInFormNeedsItsOwnToken() async throws {
+        try await withApp { app in
+            let (account, _) = try await app.makeModerator(role: .moderator)
+            let credentials: [(String, String)] = [
+                ("email", account.email), ("password", "correct horse battery staple"),
+            ]
+            let page = try await app.send(.GET, "/admin/login")
+            let token = String(try #require(page.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1))
+            let cookie = try #require(page.headers.setCookie?[SignInWebController.formTokenCookie])
+            #expect(
+                cookie.isHTTPOnly && cookie.sameSite == .strict && cookie.path == "/admin/login" && cookie.maxAge == nil
+            )
+            let other = try await app.send(.GET, "/admin/login")
+            let otherToken = String(try #require(other.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1))
+            let jar = "\(SignInWebController.formTokenCookie)=\(cookie.string)"
+            let withJar: HTTPHeaders = ["Cookie": jar], without: HTTPHeaders = [:]
+            let attempts: [(HTTPHeaders, [(String, String)])] = [
+                (without, credentials),
+                (withJar, credentials),
+                (without, credentials + [("csrf", token)]),
+                (withJar, credentials + [("csrf", otherToken)]),
+                (withJar, credentials + [("csrf", "")]),
+            ]
+            for (headers, form) in attempts {
+                let refused = try await app.send(.POST, "/admin/login", headers: headers, form: form)
+                #expect(refused.status == .forbidden)
+                #expect(refused.headers.setCookie?["dauys_admin"] == nil)
+            }
+            let accepted = try await app.send(
+                .POST, "/admin/login", headers: ["Cookie": jar], form: credentials + [("csrf", token)])
+            #expect(accepted.headers.first(name: .location) == "/admin/second-factor")
+        }
+    }
+
     static func describe(_ result: AccountService.LoginResult) -> String {
         switch result {
         case .success: "success"
@@ -109,8 +151,7 @@ import VaporTesting
     @Test func overHTTPSTheCookieIsHostOnlySecureStrictAndHttpOnly() async throws {
         try await withApp({ $0.publicURL = URL(string: "https://dauys.kz") }) { app in
             let (account, _) = try await app.makeModerator(role: .moderator)
-            let login = try await app.send(
-                .POST, "/admin/login", form: [("email", account.email), ("password", "correct horse battery staple")])
+            let login = try await app.postLogin(email: account.email, password: "correct horse battery staple")
             #expect(login.headers.setCookie?["dauys_admin"] == nil)
             let cookie = try #require(login.headers.setCookie?["__Host-dauys_admin"])
             #expect(cookie.isSecure && cookie.isHTTPOnly && cookie.sameSite == .strict && cookie.path == "/")

@@ -8,21 +8,33 @@ struct SignInWebController {
     struct LoginContent: Encodable {
         var email: String
         var error: String?
+        var csrf: String
     }
 
     struct LoginForm: Content {
         var email: String?
         var password: String?
+        var csrf: String?
     }
+
+    /// The sign-in form's token: no session exists yet, so the token is a random value sent both
+    /// as a cookie (SameSite=Strict, only for this path, gone when the browser closes) and in the
+    /// form; another site can send neither. A new one with every form.
+    static let formTokenCookie = "dauys_login"
 
     private func renderLogin(_ req: Request, email: String, error: String?, status: HTTPStatus) async throws -> Response
     {
+        let token = TokenHashing.randomToken()
         let view = try await req.view.render(
             "admin/login",
             PageContext(
                 req, title: req.text("admin_login_title"), nav: "admin",
-                content: LoginContent(email: email, error: error)))
-        return try await view.encodeResponse(status: status, for: req)
+                content: LoginContent(email: email, error: error, csrf: token)))
+        let response = try await view.encodeResponse(status: status, for: req)
+        let secure = req.config.usesHTTPS || req.application.environment == .production
+        response.cookies[Self.formTokenCookie] = HTTPCookies.Value(
+            string: token, path: "/admin/login", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
+        return response
     }
 
     @Sendable func loginForm(req: Request) async throws -> Response {
@@ -31,6 +43,9 @@ struct SignInWebController {
 
     @Sendable func login(req: Request) async throws -> Response {
         let form = (try? req.content.decode(LoginForm.self)) ?? LoginForm()
+        guard let sent = form.csrf, let expected = req.cookies[Self.formTokenCookie]?.string, !sent.isEmpty,
+            SecondFactor.constantTimeEqual(sent, expected)
+        else { throw AppError.forbidden }
         let email = String((form.email ?? "").prefix(254))
         switch try await AccountService.login(
             email: email, password: form.password ?? "", client: req.clientAddressForLimits, app: req.application,

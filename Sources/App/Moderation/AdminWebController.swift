@@ -266,7 +266,8 @@ struct AdminWebController {
         var at: String
         var actor: String
         var action: String
-        var report: String
+        /// Nil for what concerns no report (signing in, accounts, content): no empty link.
+        var report: String?
         var detail: String
     }
 
@@ -279,7 +280,7 @@ struct AdminWebController {
         let rows = try await ModerationService.audit(on: req.db).map {
             AuditRow(
                 at: $0.createdAt.map(Self.timestamp) ?? "", actor: $0.actorEmail, action: $0.action,
-                report: $0.reportID?.uuidString ?? "", detail: $0.detail)
+                report: $0.reportID?.uuidString, detail: $0.detail)
         }
         return try await req.view.render(
             "admin/audit",

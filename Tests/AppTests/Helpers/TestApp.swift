@@ -178,10 +178,24 @@ extension Application {
         return try await signIn(email: account.email, password: "correct horse battery staple")
     }
 
+    /// Sends the sign-in form as a browser does: the page first, for its token and cookie.
+    func postLogin(
+        email: String, password: String, path: String = "/admin/login"
+    ) async throws
+        -> TestingHTTPResponse
+    {
+        let page = try await send(.GET, "/admin/login")
+        let token = try #require(page.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)
+        let cookie = try #require(page.headers.setCookie?[SignInWebController.formTokenCookie])
+        return try await send(
+            .POST, path, headers: ["Cookie": "\(SignInWebController.formTokenCookie)=\(cookie.string)"],
+            form: [("email", email), ("password", password), ("csrf", String(token))])
+    }
+
     /// Signs in as a moderator does, password then the code from the app, and returns the
     /// session cookie and the form token of the page it lands on.
     func signIn(email: String, password: String) async throws -> (cookie: String, csrf: String) {
-        let login = try await send(.POST, "/admin/login", form: [("email", email), ("password", password)])
+        let login = try await postLogin(email: email, password: password)
         #expect(login.headers.first(name: .location) == "/admin/second-factor")
         let passwordStep = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"])).string
         let prompt = try await send(.GET, "/admin/second-factor", headers: ["Cookie": passwordStep])
