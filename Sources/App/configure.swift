@@ -41,7 +41,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(ReviewStoredReportsForPrivacy(locationKey: app.secrets.locationKey))
     app.migrations.add(AddEvidenceFields())
     app.migrations.add(CreateDataReleases())
-    app.migrations.add(AddSecondFactor())
+    app.migrations.add(SecureAccounts())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)

@@ -17,8 +17,10 @@ final class Account: Model, @unchecked Sendable {
     /// locking the account (``SignInThrottle``). Kept so older databases need no table rewrite.
     @Field(key: "failed_logins") var failedLogins: Int
     @OptionalField(key: "locked_until") var lockedUntil: Date?
-    /// Raised by every password change; sessions begun under an older value end.
+    /// Raised by every password change, reset or disabling; sessions begun under an older value end.
     @Field(key: "credentials_epoch") var credentialsEpoch: Int
+    /// Set by an administrator: the account opens nothing until it is enabled again.
+    @OptionalField(key: "disabled_at") var disabledAt: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     /// The TOTP secret, AES-GCM sealed with the server's second-factor key; nil until the
     /// moderator has enrolled an authenticator app (``SecondFactor``).
@@ -38,22 +40,29 @@ final class Account: Model, @unchecked Sendable {
     }
 
     var accountRole: AccountRole { AccountRole(rawValue: role) ?? .moderator }
+    var isDisabled: Bool { disabledAt != nil }
 }
 
-/// A bearer token for the admin API; only its SHA-256 is stored.
+/// A bearer token for the admin API; only its SHA-256 is stored. Named by its owner, and good
+/// until it expires or is revoked.
 final class APIToken: Model, @unchecked Sendable {
     static let schema = "api_tokens"
+    static let defaultLifetime: TimeInterval = 90 * 24 * 3600
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "account_id") var account: Account
     @Field(key: "token_hash") var tokenHash: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Field(key: "name") var name: String
+    @OptionalField(key: "expires_at") var expiresAt: Date?
 
     init() {}
 
-    init(accountID: UUID, tokenHash: String) {
+    init(accountID: UUID, tokenHash: String, name: String, expiresAt: Date) {
         $account.id = accountID
         self.tokenHash = tokenHash
+        self.name = name
+        self.expiresAt = expiresAt
     }
 }
 

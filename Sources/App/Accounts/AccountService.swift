@@ -68,7 +68,8 @@ enum AccountService {
             account = try await Account.query(on: database).filter(\.$email == email).first()
         }
         let matches = try await app.slowVerify(password, hash: account?.passwordHash ?? app.dummyPasswordHash)
-        guard let account, matches else {
+        // A disabled account is refused with the same answer as a wrong password.
+        guard let account, matches, !account.isDisabled else {
             await app.signInThrottle.recordFailure(email: typed, client: client)
             if let account {
                 try await AuditEntry(
@@ -111,19 +112,96 @@ enum AccountService {
     }
 
     /// A new API token for the account; the token itself is shown once and never stored.
-    static func issueToken(for account: Account, on database: any Database) async throws -> String {
+    static func issueToken(
+        for account: Account, name: String = "", lifetime: TimeInterval = APIToken.defaultLifetime,
+        on database: any Database, now: Date = Date()
+    ) async throws -> String {
         let token = "dauys_" + TokenHashing.randomToken()
-        try await APIToken(accountID: try account.requireID(), tokenHash: TokenHashing.sha256(token)).create(
-            on: database)
+        try await APIToken(
+            accountID: try account.requireID(), tokenHash: TokenHashing.sha256(token), name: name,
+            expiresAt: now.addingTimeInterval(lifetime)
+        ).create(on: database)
         return token
     }
 
-    static func account(forToken token: String, on database: any Database) async throws -> Account? {
+    /// The account a bearer token belongs to, if the token is live and the account enabled.
+    static func account(forToken token: String, on database: any Database, now: Date = Date()) async throws -> Account?
+    {
         guard token.count < 200,
             let stored = try await APIToken.query(on: database).filter(\.$tokenHash == TokenHashing.sha256(token))
-                .with(\.$account).first()
+                .with(\.$account).first(),
+            (stored.expiresAt ?? .distantPast) > now, !stored.account.isDisabled
         else { return nil }
         return stored.account
+    }
+
+    /// A moderator's name for a token: what it is for, so it can be told apart and revoked.
+    static func tokenName(_ raw: String?) throws -> String {
+        guard let name = TextRules.trimmed(raw), name.count <= 80, TextRules.isClean(name) else {
+            throw AppError.validation(["name": "error_token_name"])
+        }
+        return name
+    }
+
+    // MARK: Administrators' acts on accounts
+
+    /// An account made in the panel, with a one-time password to hand over (shown once).
+    static func createFromPanel(
+        email: String, role: AccountRole, by administrator: Account, app: Application, on database: any Database
+    ) async throws -> (Account, password: String) {
+        let password = oneTimePassword()
+        let account = try await create(
+            email: email, password: password, role: role, mustChangePassword: true, app: app, on: database)
+        try await AuditEntry(
+            account: administrator, action: "account_create", reportID: nil,
+            detail: "\(account.email) created as \(role.rawValue)"
+        ).create(on: database)
+        return (account, password)
+    }
+
+    /// Disables or enables an account. Disabling ends its sessions and revokes its tokens at
+    /// once; nobody disables their own account (the last administrator could lock everyone out).
+    static func setDisabled(
+        _ account: Account, _ disabled: Bool, by administrator: Account, on database: any Database,
+        now: Date = Date()
+    ) async throws {
+        guard account.id != administrator.id else { throw AppError.validation(["account": "error_account_self"]) }
+        let id = try account.requireID()
+        try await database.transaction { transaction in
+            account.disabledAt = disabled ? now : nil
+            if disabled {
+                account.credentialsEpoch += 1
+                try await APIToken.query(on: transaction).filter(\.$account.$id == id).delete()
+            }
+            try await account.save(on: transaction)
+            try await AuditEntry(
+                account: administrator, action: disabled ? "account_disable" : "account_enable", reportID: nil,
+                detail: disabled
+                    ? "\(account.email) disabled; sessions ended, API tokens revoked" : "\(account.email) enabled again"
+            ).create(on: transaction)
+        }
+    }
+
+    /// A new one-time password for someone who forgot theirs; it must be replaced at the next
+    /// sign-in, and every session and token of the account ends now.
+    static func resetPassword(
+        _ account: Account, by administrator: Account, app: Application, on database: any Database
+    ) async throws -> String {
+        let password = oneTimePassword()
+        let hash = try await app.slowHash(password)
+        let id = try account.requireID()
+        try await database.transaction { transaction in
+            account.passwordHash = hash
+            account.mustChangePassword = true
+            account.credentialsEpoch += 1
+            try await account.save(on: transaction)
+            try await APIToken.query(on: transaction).filter(\.$account.$id == id).delete()
+            try await AuditEntry(
+                account: administrator, action: "password_reset", reportID: nil,
+                detail: "one-time password issued for \(account.email); sessions ended, API tokens revoked"
+            ).create(on: transaction)
+        }
+        return password
     }
 
     /// On a database without accounts, a fresh one-time setup token (valid 24 h); nil otherwise.

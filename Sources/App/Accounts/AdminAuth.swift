@@ -69,7 +69,7 @@ enum AdminSession {
             let at = request.session.data["password_ok_at"].flatMap(Double.init),
             Date().timeIntervalSince1970 - at < passwordStepLifetime
         else { return nil }
-        return try await Account.find(id, on: request.db)
+        return try await Account.find(id, on: request.db).flatMap { $0.isDisabled ? nil : $0 }
     }
 
     /// Both factors were given: the panel opens.
@@ -112,7 +112,7 @@ enum AdminSession {
             return nil
         }
         // A password change since this session began ends it (`credentialsEpoch`).
-        guard let account = try await Account.find(id, on: request.db),
+        guard let account = try await Account.find(id, on: request.db), !account.isDisabled,
             request.session.data["epoch"] == String(account.credentialsEpoch)
         else {
             request.session.destroy()

@@ -1,7 +1,8 @@
 import Fluent
 import Vapor
 
-/// `dauys admin create --email E --role admin|moderator` and `dauys admin token --email E`.
+/// `dauys admin create --email E --role admin|moderator` and `dauys admin token --email E [--name N]`:
+/// the server's operator, who holds the database anyway, may issue a token without the panel.
 struct AdminCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Argument(name: "action", help: "create (a new account) or token (a new API token for an account)")
@@ -12,6 +13,9 @@ struct AdminCommand: AsyncCommand {
 
         @Option(name: "role", help: "admin or moderator (for create).")
         var role: String?
+
+        @Option(name: "name", help: "What the token is for (for token), so it can be told apart and revoked.")
+        var name: String?
     }
 
     var help: String { "Creates accounts and API tokens for moderators and administrators." }
@@ -38,8 +42,15 @@ struct AdminCommand: AsyncCommand {
             guard let normalized = AccountService.normalizedEmail(email),
                 let account = try await Account.query(on: app.db).filter(\.$email == normalized).first()
             else { throw CommandFailure("no account with the email \(email)") }
-            let token = try await AccountService.issueToken(for: account, on: app.db)
+            let name: String
+            do {
+                name = try AccountService.tokenName(signature.name ?? "dauys admin token")
+            } catch {
+                throw CommandFailure("--name: " + app.translations.text("error_token_name", .en))
+            }
+            let token = try await AccountService.issueToken(for: account, name: name, on: app.db)
             context.console.print("API token for \(account.email) (shown once): \(token)")
+            context.console.print("It expires in 90 days; revoke it sooner from the panel's token page.")
         default:
             throw CommandFailure("unknown action \(signature.action); use create or token")
         }

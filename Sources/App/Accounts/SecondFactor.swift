@@ -140,15 +140,23 @@ final class RecoveryCode: Model, @unchecked Sendable {
     }
 }
 
-/// The second factor's columns on accounts, the recovery codes' table, and the credentials
-/// epoch that ends other sessions when a password changes (issue #13).
-struct AddSecondFactor: AsyncMigration {
+/// What issue #13 adds to accounts: the second factor's columns and recovery codes, the
+/// credentials epoch that ends other sessions, disabling, and named API tokens that expire
+/// (tokens issued before get the default lifetime from now).
+struct SecureAccounts: AsyncMigration {
     func prepare(on database: any Database) async throws {
         // One column per statement: SQLite adds a single column per ALTER TABLE.
         try await database.schema(Account.schema).field("totp_secret_sealed", .string).update()
         try await database.schema(Account.schema).field("totp_last_step", .int64).update()
         try await database.schema(Account.schema)
             .field("credentials_epoch", .int, .required, .sql(.default(0))).update()
+        try await database.schema(Account.schema).field("disabled_at", .datetime).update()
+        try await database.schema(APIToken.schema).field("name", .string, .required, .sql(.default(""))).update()
+        try await database.schema(APIToken.schema).field("expires_at", .datetime).update()
+        try await APIToken.query(on: database).set(
+            \.$expiresAt, to: Date().addingTimeInterval(APIToken.defaultLifetime)
+        )
+        .update()
         try await database.schema(RecoveryCode.schema)
             .id()
             .field("account_id", .uuid, .required, .references(Account.schema, "id", onDelete: .cascade))
@@ -159,9 +167,12 @@ struct AddSecondFactor: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema(RecoveryCode.schema).delete()
-        try await database.schema(Account.schema).deleteField("credentials_epoch").update()
-        try await database.schema(Account.schema).deleteField("totp_last_step").update()
-        try await database.schema(Account.schema).deleteField("totp_secret_sealed").update()
+        for column in ["expires_at", "name"] {
+            try await database.schema(APIToken.schema).deleteField(FieldKey(stringLiteral: column)).update()
+        }
+        for column in ["disabled_at", "credentials_epoch", "totp_last_step", "totp_secret_sealed"] {
+            try await database.schema(Account.schema).deleteField(FieldKey(stringLiteral: column)).update()
+        }
     }
 }
 
@@ -209,7 +220,8 @@ enum SecondFactorService {
     /// Checks a six-digit code, or else a recovery code (which is used up). Both are taken with a
     /// compare-and-set, so the same code sent twice at once passes once.
     static func check(
-        _ account: Account, typed: String, app: Application, on database: any Database, now: Date = Date()
+        _ account: Account, typed: String, allowRecoveryCode: Bool = true, app: Application,
+        on database: any Database, now: Date = Date()
     ) async throws -> Check {
         guard let sealed = account.totpSecretSealed, let secret = open(sealed, app: app),
             let sql = database as? any SQLDatabase
@@ -228,6 +240,7 @@ enum SecondFactorService {
             }
             return .wrong
         }
+        guard allowRecoveryCode else { return .wrong }
         let used = try await sql.delete(from: RecoveryCode.schema)
             .where("account_id", .equal, id)
             .where("code_hash", .equal, SecondFactor.recoveryHash(typed))
