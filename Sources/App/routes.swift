@@ -94,7 +94,6 @@ func routes(_ app: Application) throws {
     signedIn.post("reports", ":id", "publish", use: moderation.publish)
     signedIn.post("reports", ":id", "reject", use: moderation.reject)
     signedIn.post("reports", ":id", "archive", use: moderation.archive)
-    signedIn.get("audit", use: moderation.audit)
     signedIn.get("password", use: signIn.passwordForm)
     signedIn.post("password", use: signIn.changePassword)
     signedIn.post("logout", use: signIn.logout)
@@ -116,6 +115,7 @@ func routes(_ app: Application) throws {
     administrators.post("guides", use: guideEditor.create)
     administrators.get("guides", ":id", use: guideEditor.editForm)
     administrators.post("guides", ":id", use: guideEditor.update)
+    administrators.get("audit", use: moderation.audit)
     let accounts = AccountsWebController()
     administrators.get("accounts", use: accounts.list)
     administrators.post("accounts", use: accounts.create)
@@ -140,8 +140,9 @@ func routes(_ app: Application) throws {
     bearer.post("reports", ":id", "publish", use: adminAPI.publish)
     bearer.post("reports", ":id", "reject", use: adminAPI.reject)
     bearer.post("reports", ":id", "archive", use: adminAPI.archive)
-    bearer.get("audit", use: adminAPI.audit)
-    bearer.grouped(AdminRoleMiddleware()).post("releases", use: AdminReleasesController().freezeFromAPI)
+    let bearerAdministrators = bearer.grouped(AdminRoleMiddleware())
+    bearerAdministrators.get("audit", use: adminAPI.audit)
+    bearerAdministrators.post("releases", use: AdminReleasesController().freezeFromAPI)
 
     // MARK: Telegram — webhook secret checked in the handler; updates counted, never logged
     // one by one (long polling needs no route: `dauys telegram poll`)

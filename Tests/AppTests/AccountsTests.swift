@@ -172,7 +172,7 @@ import VaporTesting
             let old = try await AccountService.issueToken(
                 for: account, name: "old", on: app.db, now: Date().addingTimeInterval(-APIToken.defaultLifetime - 60))
             #expect(
-                try await app.send(.GET, "/api/v1/admin/audit", headers: ["Authorization": "Bearer \(old)"]).status
+                try await app.send(.GET, "/api/v1/admin/reports", headers: ["Authorization": "Bearer \(old)"]).status
                     == .unauthorized)
 
             let live = try await AccountService.issueToken(for: account, name: "live", on: app.db)
@@ -183,7 +183,7 @@ import VaporTesting
                 form: [("csrf", stranger.csrf)])
             #expect(notTheirs.status == .notFound)
             #expect(
-                try await app.send(.GET, "/api/v1/admin/audit", headers: ["Authorization": "Bearer \(live)"]).status
+                try await app.send(.GET, "/api/v1/admin/reports", headers: ["Authorization": "Bearer \(live)"]).status
                     == .ok)
 
             let owner = try await app.signIn(email: account.email, password: "correct horse battery staple")
@@ -191,7 +191,7 @@ import VaporTesting
                 .POST, "/admin/tokens/\(id)/revoke", headers: ["Cookie": owner.cookie], form: [("csrf", owner.csrf)])
             #expect(revoked.status == .ok)
             #expect(
-                try await app.send(.GET, "/api/v1/admin/audit", headers: ["Authorization": "Bearer \(live)"]).status
+                try await app.send(.GET, "/api/v1/admin/reports", headers: ["Authorization": "Bearer \(live)"]).status
                     == .unauthorized)
             #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "token_revoke").count() == 1)
         }
