@@ -142,10 +142,26 @@ def sign_in(driver, server, email, password, check=None):
     wait(driver).until(lambda d: "/admin/second-factor" not in d.current_url)
 
 
+# The first moderator's session, kept as a browser keeps it between visits, so each test does
+# not sign in anew (sign-ins are limited per address, as they are for people).
+SAVED_SESSION = {}
+
+
 def sign_in_as_moderator(driver, server):
     driver.get(server.url + "/admin/login")
     if "/admin/login" not in driver.current_url:
         return
+    if server.url in SAVED_SESSION:
+        for cookie in SAVED_SESSION[server.url]:
+            driver.add_cookie(cookie)
+        driver.get(server.url + "/admin")
+        if "/admin/login" not in driver.current_url:
+            return
+    _sign_in_as_moderator(driver, server)
+    SAVED_SESSION[server.url] = [c for c in driver.get_cookies() if c["name"] == "dauys_admin"]
+
+
+def _sign_in_as_moderator(driver, server):
     # The first moderator is made from the one-time link printed at start-up.
     driver.get(server.setup_link)
     if driver.find_elements(By.ID, "password") and "/admin/setup/" in driver.current_url:

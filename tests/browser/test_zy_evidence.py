@@ -96,8 +96,10 @@ def test_the_density_layer_shows_cities_then_squares_with_a_legend_in_words(publ
     squares = browser.find_elements(By.CSS_SELECTOR, "#map path.density-cell")
     assert squares
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", squares[0])
+    # The popup opens at once and fills in when the words arrive from the server.
     popup = WebDriverWait(browser, 20).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content"))
+        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").text.strip()
+        and d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content"))
     text = popup.text
     assert text and "{" not in text
     # A small group is words, not a number from 1 to 4.

@@ -98,22 +98,23 @@ struct AdminAPIController {
     struct ReportListDTO: Content {
         var status: String
         var counts: [String: Int]
+        /// How many match the filter, of which `reports` is page `page` of `pageSize`.
+        var total: Int
+        var page: Int
+        var pageSize: Int
         var reports: [ReportDTO]
     }
 
+    /// The queue with the panel's filters: `status`, `city`, `kind`, `source`, `language`,
+    /// `contact` (yes/no) and `page`.
     @Sendable func list(req: Request) async throws -> ReportListDTO {
-        var status = ReportStatus.pending
-        if let raw = try? req.query.get(String.self, at: "status") {
-            guard let parsed = ReportStatus(rawValue: raw) else {
-                throw AppError.badRequest(field: "status", key: "error_choice")
-            }
-            status = parsed
-        }
-        let reports = try await ModerationService.queue(status: status, on: req.db)
-        let counts = try await ModerationService.counts(on: req.db)
+        let filter = try QueueFilter.parse(req)
+        let (reports, total) = try await ModerationService.queue(filter, on: req.db)
+        let counts = try await ModerationService.counts(filter, on: req.db)
         return ReportListDTO(
-            status: status.rawValue,
+            status: filter.status.rawValue,
             counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+            total: total, page: filter.page, pageSize: QueueFilter.pageSize,
             reports: reports.map { ReportDTO($0, for: req) })
     }
 

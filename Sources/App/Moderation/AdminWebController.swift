@@ -13,9 +13,9 @@ struct AdminWebController {
     }
 
     struct StatusTab: Encodable {
-        var status: String
         var label: String
         var count: Int
+        var href: String
         var current: Bool
     }
 
@@ -26,17 +26,25 @@ struct AdminWebController {
         var rows: [QueueRow]
         var hasRows: Bool
         var status: String
+        /// "The oldest pending report has waited …", or nil when none waits.
+        var oldestWait: String?
+        var cities: [Choice]
+        var kinds: [Choice]
+        var sources: [Choice]
+        var languages: [Choice]
+        var contact: [Choice]
+        var summary: String
+        var previous: String?
+        var next: String?
     }
 
     @Sendable func queue(req: Request) async throws -> View {
         let account = try req.requireAccount()
-        let raw = (try? req.query.get(String.self, at: "status")) ?? "pending"
-        guard let status = ReportStatus(rawValue: raw) else {
-            throw AppError.badRequest(field: "status", key: "error_choice")
-        }
-        let counts = try await ModerationService.counts(on: req.db)
+        let filter = try QueueFilter.parse(req)
+        let counts = try await ModerationService.counts(filter, on: req.db)
         let cities = try await cityIndex(req.db)
-        let rows = try await ModerationService.queue(status: status, on: req.db).map { report in
+        let (reports, total) = try await ModerationService.queue(filter, on: req.db)
+        let rows = reports.map { report in
             let facts = ReportFacts(report, contact: nil)
             func words(_ field: ReportFacts.Field) -> String {
                 facts.value(field, cityName: { cities[$0]?.name(req.language) }, text: req.text) ?? ""
@@ -48,12 +56,39 @@ struct AdminWebController {
         }
         let tabs = ReportStatus.allCases.map {
             StatusTab(
-                status: $0.rawValue, label: req.text("status_" + $0.rawValue), count: counts[$0] ?? 0,
-                current: $0 == status)
+                label: req.text("status_" + $0.rawValue), count: counts[$0] ?? 0,
+                href: "/admin" + filter.query(status: $0), current: $0 == filter.status)
         }
+        let oldestWait = try await ModerationService.oldestPending(on: req.db).map { sent in
+            let hours = max(0, Int(Date().timeIntervalSince(sent) / 3600))
+            return hours < 48
+                ? req.text("admin_queue_oldest_hours").replacingOccurrences(of: "{n}", with: String(hours))
+                : req.text("admin_queue_oldest_days").replacingOccurrences(of: "{n}", with: String(hours / 24))
+        }
+        let pages = max(1, (total + QueueFilter.pageSize - 1) / QueueFilter.pageSize)
+        let first = total == 0 ? 0 : (filter.page - 1) * QueueFilter.pageSize + 1
+        let summary = req.text("admin_queue_showing").replacingOccurrences(of: "{from}", with: String(first))
+            .replacingOccurrences(of: "{to}", with: String(first == 0 ? 0 : first + rows.count - 1))
+            .replacingOccurrences(of: "{total}", with: String(total))
+        let sortedCities = cities.values.sorted { $0.name(req.language) < $1.name(req.language) }
         let content = QueueContent(
             account: account.email, csrf: AdminSession.csrfToken(req), tabs: tabs, rows: rows, hasRows: !rows.isEmpty,
-            status: status.rawValue)
+            status: filter.status.rawValue, oldestWait: oldestWait,
+            cities: sortedCities.map {
+                Choice(value: $0.id ?? "", label: $0.name(req.language), selected: $0.id == filter.city)
+            },
+            kinds: req.choices(HarassmentKind.self, prefix: "kind", selected: [filter.kind?.rawValue ?? ""]),
+            sources: req.choices(ReportSource.self, prefix: "source", selected: [filter.source?.rawValue ?? ""]),
+            languages: Language.allCases.map {
+                Choice(value: $0.rawValue, label: $0.nativeName, selected: $0 == filter.language)
+            },
+            contact: [
+                Choice(value: "yes", label: req.text("admin_queue_contact_yes"), selected: filter.hasContact == true),
+                Choice(value: "no", label: req.text("admin_queue_contact_no"), selected: filter.hasContact == false),
+            ],
+            summary: summary,
+            previous: filter.page > 1 ? "/admin" + filter.query(page: filter.page - 1) : nil,
+            next: filter.page < pages ? "/admin" + filter.query(page: filter.page + 1) : nil)
         return try await req.view.render(
             "admin/queue", PageContext(req, title: req.text("admin_queue_title"), nav: "admin", content: content))
     }

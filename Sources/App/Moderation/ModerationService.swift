@@ -4,20 +4,34 @@ import Vapor
 
 /// The moderators' actions on reports: plain functions over a `Database`, each audited.
 enum ModerationService {
-    /// Reports with the given status, oldest first (SPEC §3 moderation queue). Creation times
-    /// are kept to the hour only, so reports of one hour follow in an order that says nothing
-    /// about which came first.
-    static func queue(status: ReportStatus, limit: Int = 200, on database: any Database) async throws -> [Report] {
-        try await Report.query(on: database).filter(\.$status == status.rawValue)
-            .sort(\.$createdAt, .ascending).sort(\.$id).limit(limit).all()
+    /// One page of the queue: reports with the filter's status and fields, oldest first (SPEC §3).
+    /// Creation times are kept to the hour only, so reports of one hour follow in an order that
+    /// says nothing about which came first. Also how many match in all.
+    static func queue(_ filter: QueueFilter, on database: any Database) async throws -> (reports: [Report], total: Int)
+    {
+        let matching = filter.narrow(Report.query(on: database).filter(\.$status == filter.status.rawValue))
+        let total = try await matching.copy().count()
+        let reports = try await matching.sort(\.$createdAt, .ascending).sort(\.$id)
+            .offset((filter.page - 1) * QueueFilter.pageSize).limit(QueueFilter.pageSize).all()
+        return (reports, total)
     }
 
-    static func counts(on database: any Database) async throws -> [ReportStatus: Int] {
+    /// How many reports each status holds, within the filter's other fields.
+    static func counts(
+        _ filter: QueueFilter = QueueFilter(), on database: any Database
+    ) async throws -> [ReportStatus: Int] {
         var counts: [ReportStatus: Int] = [:]
         for status in ReportStatus.allCases {
-            counts[status] = try await Report.query(on: database).filter(\.$status == status.rawValue).count()
+            counts[status] = try await filter.narrow(Report.query(on: database).filter(\.$status == status.rawValue))
+                .count()
         }
         return counts
+    }
+
+    /// When the oldest report still waiting for a decision was sent (to the hour), if any waits.
+    static func oldestPending(on database: any Database) async throws -> Date? {
+        try await Report.query(on: database).filter(\.$status == ReportStatus.pending.rawValue)
+            .sort(\.$createdAt, .ascending).first()?.createdAt
     }
 
     static func report(_ id: UUID, on database: any Database) async throws -> Report {
