@@ -42,6 +42,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(AddEvidenceFields())
     app.migrations.add(CreateDataReleases())
     app.migrations.add(SecureAccounts())
+    app.migrations.add(AddClaims())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)

@@ -74,7 +74,11 @@ import VaporTesting
             let page = try await app.send(.GET, "/admin/reports/\(id)", headers: ["Cookie": hurried.cookie])
             #expect(page.body.string.contains(#"name="seen" value="pending""#))
 
-            // Meanwhile a colleague rejects it as a duplicate.
+            // The hurried moderator leaves the page open for more than half an hour; meanwhile a
+            // colleague takes the report over and rejects it as a duplicate.
+            let opened = try await app.report(receipt: code)
+            opened.claimedAt = Date().addingTimeInterval(-ModerationService.claimLifetime - 60)
+            try await opened.save(on: app.db)
             let (colleague, _) = try await app.makeModerator(role: .moderator)
             try await ModerationService.reject(
                 try await app.report(receipt: code), code: .duplicate, reason: nil, by: colleague, on: app.db)

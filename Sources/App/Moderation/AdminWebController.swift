@@ -131,6 +131,9 @@ struct AdminWebController {
         var pinNote: String
         var errors: MessageList
         var saved: Bool
+        /// Another moderator is working on the report: who, since when, and from when it can be
+        /// taken over. The actions wait until then.
+        var claimedElsewhere: String?
     }
 
     /// - Parameter draft: the public text the moderator just sent, shown again when it was refused.
@@ -140,6 +143,8 @@ struct AdminWebController {
     )
         async throws -> Response
     {
+        let otherClaim = try await ModerationService.claim(report, by: try req.requireAccount(), on: req.db)
+        let free = otherClaim == nil
         let cities = try await cityIndex(req.db)
         var facts = ReportFacts(report, contact: nil).facts(
             [
@@ -175,11 +180,16 @@ struct AdminWebController {
             contact: report.contactSealed.flatMap { ContactSealing.open($0, key: req.secrets.contactKey) },
             precisions: req.choices(PublicPrecision.self, prefix: "precision", selected: [currentPrecision]),
             reasons: req.choices(RejectionReason.self, prefix: "rejection", selected: [report.rejectionCode ?? ""]),
-            canPublish: report.reportStatus == .pending || report.reportStatus == .rejected,
-            canReject: report.reportStatus == .pending || report.reportStatus == .published,
-            canArchive: report.reportStatus == .pending || report.reportStatus == .rejected,
+            canPublish: free && (report.reportStatus == .pending || report.reportStatus == .rejected),
+            canReject: free && (report.reportStatus == .pending || report.reportStatus == .published),
+            canArchive: free && (report.reportStatus == .pending || report.reportStatus == .rejected),
             pinNote: req.text(report.mayHavePin ? "admin_pin_shown" : "admin_pin_hidden"), errors: MessageList(errors),
-            saved: saved)
+            saved: saved,
+            claimedElsewhere: otherClaim.map {
+                req.text("admin_claimed_elsewhere").replacingOccurrences(of: "{email}", with: $0.email)
+                    .replacingOccurrences(of: "{since}", with: Self.timestamp($0.since))
+                    .replacingOccurrences(of: "{until}", with: Self.timestamp($0.until))
+            })
         let view = try await req.view.render(
             "admin/report", PageContext(req, title: req.text("admin_report_title"), nav: "admin", content: content))
         return try await view.encodeResponse(status: status, for: req)

@@ -2,7 +2,8 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// The moderators' actions on reports: plain functions over a `Database`, each audited.
+/// The moderators' actions on reports: plain functions over a `Database`, each audited, each
+/// refused while another moderator holds the report (see Claims).
 enum ModerationService {
     /// One page of the queue: reports with the filter's status and fields, oldest first (SPEC §3).
     /// Creation times are kept to the hour only, so reports of one hour follow in an order that
@@ -75,12 +76,13 @@ enum ModerationService {
 
     /// Saves an edited public version without publishing it yet.
     static func savePublicDescription(
-        _ report: Report, text: String?, by account: Account, on database: any Database
+        _ report: Report, text: String?, by account: Account, on database: any Database, now: Date = Date()
     )
         async throws
     {
         let cleaned = try validPublicDescription(text)
         try await SerialWrites.transaction(on: database) { transaction in
+            try await holdClaim(of: report, by: account, on: transaction, now: now)
             report.publicDescription = cleaned
             try await report.save(on: transaction)
             try await AuditEntry(
@@ -131,7 +133,7 @@ enum ModerationService {
             now: now)
         let hasPin = report.publicLatitude != nil
         try await SerialWrites.transaction(on: database) { transaction in
-            try await changeStatus(of: report, from: seen, to: .published, on: transaction)
+            try await changeStatus(of: report, from: seen, to: .published, by: account, on: transaction, now: now)
             try await report.save(on: transaction)
             try await AuditEntry(
                 account: account, action: "publish", reportID: report.id,
@@ -153,7 +155,7 @@ enum ModerationService {
             throw AppError.validation(["reason": "error_reason"])
         }
         try await SerialWrites.transaction(on: database) { transaction in
-            try await changeStatus(of: report, from: seen, to: .rejected, on: transaction)
+            try await changeStatus(of: report, from: seen, to: .rejected, by: account, on: transaction, now: now)
             report.status = ReportStatus.rejected.rawValue
             report.rejectionCode = code.rawValue
             report.rejectionReason = note
@@ -179,7 +181,7 @@ enum ModerationService {
         let seen = seen ?? report.reportStatus
         guard seen == .pending || seen == .rejected else { throw AppError.conflict }
         try await SerialWrites.transaction(on: database) { transaction in
-            try await changeStatus(of: report, from: seen, to: .archived, on: transaction)
+            try await changeStatus(of: report, from: seen, to: .archived, by: account, on: transaction, now: now)
             report.status = ReportStatus.archived.rawValue
             report.publicLatitude = nil
             report.publicLongitude = nil
@@ -191,25 +193,112 @@ enum ModerationService {
         }
     }
 
+    // MARK: Claims
+
+    /// How long a moderator's claim keeps others from acting on a report.
+    static let claimLifetime: TimeInterval = 30 * 60
+
+    /// Who else is working on a report, and since when, when they keep it from this moderator.
+    struct OtherClaim: Equatable {
+        var email: String
+        var since: Date
+        var until: Date { since.addingTimeInterval(ModerationService.claimLifetime) }
+    }
+
+    /// The WHERE part every claim-respecting change shares: nobody holds the report, this
+    /// moderator does, or the holder's claim is older than 30 minutes.
+    private static func free(
+        for account: Account, now: Date
+    ) throws -> (SQLPredicateGroupBuilder) -> SQLPredicateGroupBuilder {
+        let id = try account.requireID(), cutoff = now.addingTimeInterval(-claimLifetime)
+        return {
+            $0.where("claimed_by", .is, SQLLiteral.null).orWhere("claimed_by", .equal, id)
+                .orWhere("claimed_at", .lessThan, cutoff)
+        }
+    }
+
+    /// Opening a report claims it for the moderator, unless another moderator's claim is younger
+    /// than 30 minutes: then nothing changes and the answer says whose it is. One UPDATE, so two
+    /// moderators opening a report at once cannot both hold it. The view is audited.
+    static func claim(
+        _ report: Report, by account: Account, on database: any Database, now: Date = Date()
+    ) async throws -> OtherClaim? {
+        guard let sql = database as? any SQLDatabase else { return nil }
+        let taken = try await sql.update(Report.schema)
+            .set("claimed_by", to: try account.requireID()).set("claimed_at", to: now)
+            .where("id", .equal, try report.requireID())
+            .where(group: try free(for: account, now: now))
+            .returning("id").all()
+        try await AuditEntry(account: account, action: "view_original", reportID: report.id, detail: "report opened")
+            .create(on: database)
+        guard taken.isEmpty else {
+            report.claimedBy = account.id
+            report.claimedAt = now
+            return nil
+        }
+        guard let current = try await Report.find(report.requireID(), on: database), let holder = current.claimedBy,
+            let since = current.claimedAt
+        else { return nil }
+        let email = try await Account.find(holder, on: database)?.email ?? "—"
+        return OtherClaim(email: email, since: since)
+    }
+
     /// Compare-and-set: the report moves to `next` only if it still has the status its moderator
     /// saw. The check and the change are one UPDATE at the start of the action's transaction, so
     /// of two moderators acting on one report at once exactly one succeeds: the other's UPDATE
     /// waits for the first to commit (PostgreSQL's row lock, SQLite's single writer), then finds
     /// the status changed and matches nothing. A report withdrawn meanwhile matches nothing too.
+    ///
+    /// Another moderator's live claim also makes it match nothing; a decision ends every claim.
     private static func changeStatus(
-        of report: Report, from seen: ReportStatus, to next: ReportStatus, on transaction: any Database
+        of report: Report, from seen: ReportStatus, to next: ReportStatus, by account: Account,
+        on transaction: any Database, now: Date
     ) async throws {
         guard let sql = transaction as? any SQLDatabase else { throw AppError.conflict }
         let changed = try await sql.update(Report.schema)
             .set("status", to: next.rawValue)
+            .set("claimed_by", to: SQLLiteral.null).set("claimed_at", to: SQLLiteral.null)
             .where("id", .equal, try report.requireID())
             .where("status", .equal, seen.rawValue)
+            .where(group: try free(for: account, now: now))
             .returning("id")
             .all()
         guard !changed.isEmpty else { throw AppError.conflict }
+        report.claimedBy = nil
+        report.claimedAt = nil
+    }
+
+    /// Takes or renews the claim for an edit that changes no status; refused while another
+    /// moderator's claim is live.
+    private static func holdClaim(
+        of report: Report, by account: Account, on transaction: any Database, now: Date
+    ) async throws {
+        guard let sql = transaction as? any SQLDatabase else { throw AppError.conflict }
+        let held = try await sql.update(Report.schema)
+            .set("claimed_by", to: try account.requireID()).set("claimed_at", to: now)
+            .where("id", .equal, try report.requireID())
+            .where(group: try free(for: account, now: now))
+            .returning("id").all()
+        guard !held.isEmpty else { throw AppError.conflict }
+        report.claimedBy = account.id
+        report.claimedAt = now
     }
 
     static func audit(limit: Int = 200, on database: any Database) async throws -> [AuditEntry] {
         try await AuditEntry.query(on: database).sort(\.$createdAt, .descending).limit(limit).all()
+    }
+}
+
+/// The columns of a moderator's claim on a report (issue #13).
+struct AddClaims: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        // One column per statement: SQLite adds a single column per ALTER TABLE.
+        try await database.schema(Report.schema).field("claimed_by", .uuid).update()
+        try await database.schema(Report.schema).field("claimed_at", .datetime).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(Report.schema).deleteField("claimed_at").update()
+        try await database.schema(Report.schema).deleteField("claimed_by").update()
     }
 }

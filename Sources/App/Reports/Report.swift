@@ -67,6 +67,10 @@ final class Report: Model, @unchecked Sendable {
     /// When the report was first decided (published, rejected or archived); its contact is
     /// deleted 90 days later (SPEC §2).
     @OptionalField(key: "closed_at") var closedAt: Date?
+    /// The moderator working on the report and since when (``ModerationService/claim``): others
+    /// see it and can take over after 30 minutes. Cleared by every decision.
+    @OptionalField(key: "claimed_by") var claimedBy: UUID?
+    @OptionalField(key: "claimed_at") var claimedAt: Date?
 
     init() {}
 
