@@ -43,6 +43,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreateDataReleases())
     app.migrations.add(SecureAccounts())
     app.migrations.add(AddClaims())
+    app.migrations.add(CreateReportMessages())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)

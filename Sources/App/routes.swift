@@ -65,8 +65,10 @@ func routes(_ app: Application) throws {
     let following = app.grouped(CountedNotLogged(), RateLimitMiddleware.receipt)
     following.post("check", use: reports.check)
     following.post("check", "delete", use: reports.withdraw)
+    following.post("check", "messages", use: reports.answer)
     following.grouped("api", "v1").post("receipt", use: reportAPI.lookUpReceipt)
     following.grouped("api", "v1").delete("receipt", use: reportAPI.withdraw)
+    following.grouped("api", "v1").post("receipt", "messages", use: reportAPI.answer)
 
     // MARK: Panel — session cookie; signing in is rate-limited
     let admin = app.grouped("admin").grouped(app.sessions.middleware)
@@ -94,6 +96,7 @@ func routes(_ app: Application) throws {
     signedIn.post("reports", ":id", "publish", use: moderation.publish)
     signedIn.post("reports", ":id", "reject", use: moderation.reject)
     signedIn.post("reports", ":id", "archive", use: moderation.archive)
+    signedIn.post("reports", ":id", "messages", use: moderation.ask)
     signedIn.get("password", use: signIn.passwordForm)
     signedIn.post("password", use: signIn.changePassword)
     signedIn.post("logout", use: signIn.logout)
@@ -140,6 +143,8 @@ func routes(_ app: Application) throws {
     bearer.post("reports", ":id", "publish", use: adminAPI.publish)
     bearer.post("reports", ":id", "reject", use: adminAPI.reject)
     bearer.post("reports", ":id", "archive", use: adminAPI.archive)
+    bearer.get("reports", ":id", "messages", use: adminAPI.thread)
+    bearer.post("reports", ":id", "messages", use: adminAPI.ask)
     let bearerAdministrators = bearer.grouped(AdminRoleMiddleware())
     bearerAdministrators.get("audit", use: adminAPI.audit)
     bearerAdministrators.post("releases", use: AdminReleasesController().freezeFromAPI)

@@ -30,6 +30,7 @@ import VaporTesting
         "POST /admin/reports/:id/publish": .panel(adminOnly: false),
         "POST /admin/reports/:id/reject": .panel(adminOnly: false),
         "POST /admin/reports/:id/archive": .panel(adminOnly: false),
+        "POST /admin/reports/:id/messages": .panel(adminOnly: false),
         "GET /admin/password": .panel(adminOnly: false), "POST /admin/password": .panel(adminOnly: false),
         "POST /admin/logout": .panel(adminOnly: false),
         "GET /admin/tokens": .panel(adminOnly: false), "POST /admin/tokens": .panel(adminOnly: false),
@@ -57,6 +58,8 @@ import VaporTesting
         "POST /api/v1/admin/reports/:id/publish": .api(adminOnly: false),
         "POST /api/v1/admin/reports/:id/reject": .api(adminOnly: false),
         "POST /api/v1/admin/reports/:id/archive": .api(adminOnly: false),
+        "GET /api/v1/admin/reports/:id/messages": .api(adminOnly: false),
+        "POST /api/v1/admin/reports/:id/messages": .api(adminOnly: false),
         "GET /api/v1/admin/audit": .api(adminOnly: true),
         "POST /api/v1/admin/releases": .api(adminOnly: true),
     ]

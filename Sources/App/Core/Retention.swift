@@ -1,10 +1,11 @@
 import Fluent
 import Vapor
 
-/// Deletes what the platform promised not to keep (SPEC §2): a reporter's contact 90 days after
-/// the report was first decided (published, rejected or archived) and 180 days after it was
-/// sent if nobody ever decided it; expired one-time links; idle bot conversations. A withdrawn
-/// report is deleted at once, contact included. Runs at start and then hourly; running it
+/// Deletes what the platform promised not to keep (SPEC §2): a reporter's contact and the
+/// follow-up messages with the moderators 90 days after the report was first decided
+/// (published, rejected or archived) and 180 days after it was sent if nobody ever decided it;
+/// expired one-time links; idle bot conversations. A withdrawn report is deleted at once,
+/// contact and messages included. Runs at start and then hourly; running it
 /// twice, or on several instances at once, does no harm.
 enum Retention {
     static let contactLifetime: TimeInterval = 90 * 24 * 3600
@@ -12,6 +13,7 @@ enum Retention {
 
     struct Summary: Equatable {
         var contactsDeleted: Int
+        var messagesDeleted = 0
         var setupLinksDeleted: Int
         var botConversationsDeleted: Int
     }
@@ -34,6 +36,8 @@ enum Retention {
                 try await expiredContacts(transaction).set(\.$contactSealed, to: nil).update()
             }
         }
+        let messages = try await FollowUp.deleteExpired(
+            decidedBefore: decidedCutoff, undecidedBefore: undecidedCutoff, on: database)
         let links = try await SetupToken.query(on: database).filter(\.$expiresAt < now).count()
         if links > 0 { try await SetupToken.query(on: database).filter(\.$expiresAt < now).delete() }
         let conversations = try await BotConversation.deleteExpired(on: database, now: now)
@@ -42,7 +46,9 @@ enum Retention {
         // What was deleted, here or by withdrawals since the last run, leaves the files too.
         try await StorageHygiene.foldWriteAheadLog(on: database)
         try await StorageHygiene.reclaimSpace(on: database)
-        return Summary(contactsDeleted: contacts, setupLinksDeleted: links, botConversationsDeleted: conversations)
+        return Summary(
+            contactsDeleted: contacts, messagesDeleted: messages, setupLinksDeleted: links,
+            botConversationsDeleted: conversations)
     }
 
     /// Starts the hourly run for a serving or polling process; it stops when the application

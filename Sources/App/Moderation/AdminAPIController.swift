@@ -123,6 +123,28 @@ struct AdminAPIController {
         return try await ModerationService.report(id, on: req.db)
     }
 
+    struct ThreadDTO: Content {
+        var messages: [FollowUp.Entry]
+    }
+
+    struct AskRequest: Content {
+        var text: String?
+    }
+
+    @Sendable func thread(req: Request) async throws -> ThreadDTO {
+        ThreadDTO(messages: try await FollowUp.thread(of: try await report(req), app: req.application, on: req.db))
+    }
+
+    /// A question to the reporter, who reads it with the receipt code.
+    @Sendable func ask(req: Request) async throws -> Response {
+        let report = try await report(req)
+        let body = try req.jsonBody(AskRequest.self)
+        try await ModerationService.ask(
+            report, text: body.text, by: try req.requireAccount(), app: req.application, on: req.db)
+        return try await ThreadDTO(messages: try await FollowUp.thread(of: report, app: req.application, on: req.db))
+            .encodeResponse(status: .created, for: req)
+    }
+
     @Sendable func show(req: Request) async throws -> ReportDTO {
         ReportDTO(try await report(req), for: req)
     }

@@ -134,15 +134,31 @@ struct AdminWebController {
         /// Another moderator is working on the report: who, since when, and from when it can be
         /// taken over. The actions wait until then.
         var claimedElsewhere: String?
+        /// The follow-up with the reporter, oldest first.
+        var messages: [ThreadEntry]
+        var messageDraft: String
+    }
+
+    struct ThreadEntry: Encodable {
+        var fromModerator: Bool
+        var who: String
+        var text: String
+        var written: String
     }
 
     /// - Parameter draft: the public text the moderator just sent, shown again when it was refused.
     private func renderReport(
         _ req: Request, _ report: Report, draft: String? = nil, errors: [String] = [], saved: Bool = false,
-        status: HTTPStatus = .ok
+        messageDraft: String = "", status: HTTPStatus = .ok
     )
         async throws -> Response
     {
+        let messages = try await FollowUp.thread(of: report, app: req.application, on: req.db).map {
+            ThreadEntry(
+                fromModerator: $0.from == "moderator",
+                who: req.text($0.from == "moderator" ? "thread_from_moderator" : "thread_from_reporter"), text: $0.text,
+                written: $0.written)
+        }
         let otherClaim = try await ModerationService.claim(report, by: try req.requireAccount(), on: req.db)
         let free = otherClaim == nil
         let cities = try await cityIndex(req.db)
@@ -189,7 +205,7 @@ struct AdminWebController {
                 req.text("admin_claimed_elsewhere").replacingOccurrences(of: "{email}", with: $0.email)
                     .replacingOccurrences(of: "{since}", with: Self.timestamp($0.since))
                     .replacingOccurrences(of: "{until}", with: Self.timestamp($0.until))
-            })
+            }, messages: messages, messageDraft: messageDraft)
         let view = try await req.view.render(
             "admin/report", PageContext(req, title: req.text("admin_report_title"), nav: "admin", content: content))
         return try await view.encodeResponse(status: status, for: req)
@@ -282,6 +298,26 @@ struct AdminWebController {
             return try await renderChangedMeanwhile(req)
         } catch let error as AppError where error.status == .badRequest {
             return try await renderReport(req, report, errors: Self.messages(error, req), status: error.status)
+        }
+    }
+
+    struct MessageForm: Content {
+        var text: String?
+    }
+
+    @Sendable func ask(req: Request) async throws -> Response {
+        let report = try await loadReport(req)
+        let form = (try? req.content.decode(MessageForm.self)) ?? MessageForm()
+        do {
+            try await ModerationService.ask(
+                report, text: form.text, by: try req.requireAccount(), app: req.application, on: req.db)
+            return req.redirect(to: "/admin/reports/\(try report.requireID())#thread-heading")
+        } catch let error as AppError where error.status == .conflict {
+            return try await renderChangedMeanwhile(req)
+        } catch let error as AppError where error.status == .badRequest {
+            return try await renderReport(
+                req, report, errors: Self.messages(error, req), messageDraft: String((form.text ?? "").prefix(2000)),
+                status: .badRequest)
         }
     }
 

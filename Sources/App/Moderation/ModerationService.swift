@@ -284,6 +284,24 @@ enum ModerationService {
         report.claimedAt = now
     }
 
+    /// A moderator's question (or note) to the reporter, beside the report; the reporter reads it
+    /// with the receipt code. Holds the claim like any other act on the report.
+    static func ask(
+        _ report: Report, text raw: String?, by account: Account, app: Application, on database: any Database,
+        now: Date = Date()
+    ) async throws {
+        let text = try FollowUp.text(raw)
+        try await SerialWrites.transaction(on: database) { transaction in
+            try await holdClaim(of: report, by: account, on: transaction, now: now)
+            try await FollowUp.append(
+                to: report, text: text, fromModerator: true, accountID: account.id, app: app, on: transaction, now: now)
+            try await AuditEntry(
+                account: account, action: "message", reportID: report.id,
+                detail: "question to the reporter (\(text.count) characters)"
+            ).create(on: transaction)
+        }
+    }
+
     static func audit(limit: Int = 200, on database: any Database) async throws -> [AuditEntry] {
         try await AuditEntry.query(on: database).sort(\.$createdAt, .descending).limit(limit).all()
     }

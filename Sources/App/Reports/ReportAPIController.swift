@@ -20,7 +20,21 @@ struct ReportAPIController {
     }
 
     @Sendable func lookUpReceipt(req: Request) async throws -> ReceiptView {
-        ReceiptView(try await reportForReceipt(req))
+        try await ReceiptView.withThread(try await reportForReceipt(req), app: req.application, on: req.db)
+    }
+
+    struct AnswerRequest: Content {
+        var code: String?
+        var text: String?
+    }
+
+    /// The reporter answers the moderators or adds information, with the receipt code.
+    @Sendable func answer(req: Request) async throws -> Response {
+        let body = try req.jsonBody(AnswerRequest.self)
+        let report = try await report(forCode: body.code, req)
+        try await FollowUp.answer(report, text: body.text, app: req.application, on: req.db)
+        return try await ReceiptView.withThread(report, app: req.application, on: req.db)
+            .encodeResponse(status: .created, for: req)
     }
 
     @Sendable func withdraw(req: Request) async throws -> Response {
@@ -30,8 +44,11 @@ struct ReportAPIController {
     }
 
     private func reportForReceipt(_ req: Request) async throws -> Report {
-        let body = try req.jsonBody(ReceiptRequest.self)
-        guard let code = TextRules.trimmed(body.code) else { throw AppError.validation(["code": "error_required"]) }
+        try await report(forCode: try req.jsonBody(ReceiptRequest.self).code, req)
+    }
+
+    private func report(forCode raw: String?, _ req: Request) async throws -> Report {
+        guard let code = TextRules.trimmed(raw) else { throw AppError.validation(["code": "error_required"]) }
         guard ReceiptCode.normalize(code) != nil else { throw AppError.validation(["code": "error_receipt_format"]) }
         guard let report = try await ReportService.find(receipt: code, app: req.application, on: req.db) else {
             throw AppError.receiptNotFound

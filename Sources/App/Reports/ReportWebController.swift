@@ -288,6 +288,7 @@ struct ReportWebController {
     struct CheckForm: Content {
         var code: String?
         var confirm: String?
+        var text: String?
     }
 
     struct CheckContent: Encodable {
@@ -297,6 +298,17 @@ struct ReportWebController {
         var receipt: ReceiptView?
         var words: ReceiptView.Words?
         var deleted: Bool
+        var thread: [ThreadEntry] = []
+        var messageSent = false
+        var messageError: String?
+        var messageDraft = ""
+    }
+
+    struct ThreadEntry: Encodable {
+        var fromModerator: Bool
+        var who: String
+        var text: String
+        var written: String
     }
 
     private func renderCheck(_ req: Request, _ content: CheckContent, status: HTTPStatus) async throws -> Response {
@@ -325,11 +337,47 @@ struct ReportWebController {
                 req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_not_found")),
                 status: .notFound)
         }
-        let receipt = ReceiptView(report)
-        let content = CheckContent(
+        return try await renderFound(req, report, code: typed)
+    }
+
+    /// The check page for a found report, with its follow-up thread.
+    private func renderFound(
+        _ req: Request, _ report: Report, code typed: String, sent: Bool = false, error: String? = nil,
+        draft: String = "", status: HTTPStatus = .ok
+    ) async throws -> Response {
+        let receipt = try await ReceiptView.withThread(report, app: req.application, on: req.db)
+        var content = CheckContent(
             code: ReceiptCode.normalize(typed) ?? "", receipt: receipt, words: receipt.words { req.text($0) },
             deleted: false)
-        return try await renderCheck(req, content, status: .ok)
+        content.thread = receipt.messages.map {
+            ThreadEntry(
+                fromModerator: $0.from == "moderator",
+                who: req.text($0.from == "moderator" ? "thread_from_moderators" : "thread_from_you"), text: $0.text,
+                written: $0.written)
+        }
+        content.messageSent = sent
+        content.messageError = error
+        content.messageDraft = draft
+        return try await renderCheck(req, content, status: status)
+    }
+
+    /// The reporter answers a question or adds information, with the receipt code.
+    @Sendable func answer(req: Request) async throws -> Response {
+        let form = (try? req.content.decode(CheckForm.self)) ?? CheckForm()
+        let typed = form.code ?? ""
+        guard let report = try await ReportService.find(receipt: typed, app: req.application, on: req.db) else {
+            return try await renderCheck(
+                req, emptyCheck(code: String(typed.prefix(40)), error: req.text("error_receipt_not_found")),
+                status: .notFound)
+        }
+        do {
+            try await FollowUp.answer(report, text: form.text, app: req.application, on: req.db)
+            return try await renderFound(req, report, code: typed, sent: true)
+        } catch let error as AppError where error.status == .badRequest {
+            return try await renderFound(
+                req, report, code: typed, error: AdminWebController.messages(error, req).first,
+                draft: String((form.text ?? "").prefix(FollowUp.maxLength)), status: .badRequest)
+        }
     }
 
     @Sendable func withdraw(req: Request) async throws -> Response {
