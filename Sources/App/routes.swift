@@ -91,6 +91,7 @@ func routes(_ app: Application) throws {
     let signedIn = admin.grouped(AdminPageMiddleware())
     let moderation = AdminWebController()
     signedIn.get(use: moderation.queue)
+    signedIn.post("bulk", use: moderation.bulk)
     signedIn.get("reports", ":id", use: moderation.show)
     signedIn.post("reports", ":id", "save", use: moderation.save)
     signedIn.post("reports", ":id", "publish", use: moderation.publish)

@@ -25,6 +25,7 @@ import VaporTesting
         "GET /admin/second-factor/setup": .signIn, "POST /admin/second-factor/setup": .signIn,
 
         "GET /admin": .panel(adminOnly: false),
+        "POST /admin/bulk": .panel(adminOnly: false),
         "GET /admin/reports/:id": .panel(adminOnly: false),
         "POST /admin/reports/:id/save": .panel(adminOnly: false),
         "POST /admin/reports/:id/publish": .panel(adminOnly: false),

@@ -638,6 +638,38 @@ import VaporTesting
         #expect(try AppConfig.fromEnvironment([:]).telegram == nil)
     }
 
+    /// Issue #13: the reporter reads a moderator's question in the bot and answers it there,
+    /// with nothing but the receipt code; the answer is not kept in the conversation.
+    @Test func aReporterReadsAndAnswersTheModeratorsInTheBot() async throws {
+        try await withBot { app, api async throws in
+            let code = try await app.submitReport()
+            let (_, token) = try await app.makeModerator(role: .moderator)
+            let id = try await app.report(receipt: code).requireID()
+            let asked = try await app.send(
+                .POST, "/api/v1/admin/reports/\(id)/messages", headers: ["Authorization": "Bearer \(token)"],
+                json: ["text": "Это было <днём> или вечером?"])
+            #expect(asked.status == .created)
+
+            let chat = BotChat(app: app, api: api)
+            try await chat.say("/check")
+            try await chat.say(code)
+            #expect(chat.lastText.contains("Это было &lt;днём&gt; или вечером?"))
+            #expect(chat.lastText.contains(app.translations.text("thread_from_moderators", .ru)))
+            try await chat.tap("answer")
+            #expect(chat.lastText.contains(TelegramText.escapeHTML(app.translations.text("thread_answer_label", .ru))))
+            try await chat.say("x")
+            #expect(chat.texts.suffix(2).first == app.translations.text("error_message_length", .ru))
+            try await chat.say("Вечером, около восьми.")
+            #expect(chat.texts.suffix(2).first == app.translations.text("thread_sent", .ru))
+            #expect(try await Self.conversations(app) == 0)
+
+            let thread = try await app.send(
+                .GET, "/api/v1/admin/reports/\(id)/messages", headers: ["Authorization": "Bearer \(token)"])
+            let messages = try thread.content.decode(AdminAPIController.ThreadDTO.self).messages
+            #expect(messages.map(\.from) == ["moderator", "reporter"] && messages[1].text == "Вечером, около восьми.")
+        }
+    }
+
     @Test func everyButtonTheBotCanShowFitsTelegramsLimits() async throws {
         try await withBot { app, _ async throws in
             let flow = BotFlow(app: app, db: app.db, chatKey: "test")

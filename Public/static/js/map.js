@@ -191,8 +191,16 @@
   if (layers) {
     layers.hidden = false;
     layers.addEventListener('change', showLayer);
-    // A city's squares follow the view; the country's circles do not need to.
-    map.on('moveend', function () { if (showingDensity()) loadDensity(); });
+    // A city's squares follow the view; the country's circles do not need to. While a square's
+    // or a city's popup is open the layer stays as it is: opening a popup near the edge pans the
+    // map, and reloading then would close the popup the person just opened.
+    var densityPopupOpen = false;
+    map.on('popupopen', function () { densityPopupOpen = true; });
+    map.on('popupclose', function () {
+      densityPopupOpen = false;
+      if (showingDensity()) loadDensity();
+    });
+    map.on('moveend', function () { if (showingDensity() && !densityPopupOpen) loadDensity(); });
   }
 
   function focusCity() {

@@ -96,19 +96,28 @@ enum AccountService {
         }
         if let problem = passwordProblem(password) { throw AppError.validation(["password": problem]) }
         let hash = try await app.slowHash(password)
-        let id = try account.requireID()
         try await database.transaction { transaction in
             account.passwordHash = hash
             account.mustChangePassword = false
-            account.credentialsEpoch += 1
-            try await account.save(on: transaction)
-            let tokens = try await APIToken.query(on: transaction).filter(\.$account.$id == id).count()
-            try await APIToken.query(on: transaction).filter(\.$account.$id == id).delete()
+            let tokens = try await endEverySession(of: account, on: transaction)
             try await AuditEntry(
                 account: account, action: "password_change", reportID: nil,
                 detail: "password changed; other sessions ended; \(tokens) API token(s) revoked"
             ).create(on: transaction)
         }
+    }
+
+    /// Saves the account with a new credentials epoch, which ends every session begun before,
+    /// and revokes all its API tokens; returns how many were revoked. Inside the caller's
+    /// transaction, with whatever else the caller changed on the account.
+    @discardableResult
+    private static func endEverySession(of account: Account, on transaction: any Database) async throws -> Int {
+        let id = try account.requireID()
+        account.credentialsEpoch += 1
+        try await account.save(on: transaction)
+        let tokens = try await APIToken.query(on: transaction).filter(\.$account.$id == id).count()
+        try await APIToken.query(on: transaction).filter(\.$account.$id == id).delete()
+        return tokens
     }
 
     /// A new API token for the account; the token itself is shown once and never stored.
@@ -166,14 +175,13 @@ enum AccountService {
         now: Date = Date()
     ) async throws {
         guard account.id != administrator.id else { throw AppError.validation(["account": "error_account_self"]) }
-        let id = try account.requireID()
         try await database.transaction { transaction in
             account.disabledAt = disabled ? now : nil
             if disabled {
-                account.credentialsEpoch += 1
-                try await APIToken.query(on: transaction).filter(\.$account.$id == id).delete()
+                try await endEverySession(of: account, on: transaction)
+            } else {
+                try await account.save(on: transaction)
             }
-            try await account.save(on: transaction)
             try await AuditEntry(
                 account: administrator, action: disabled ? "account_disable" : "account_enable", reportID: nil,
                 detail: disabled
@@ -189,13 +197,10 @@ enum AccountService {
     ) async throws -> String {
         let password = oneTimePassword()
         let hash = try await app.slowHash(password)
-        let id = try account.requireID()
         try await database.transaction { transaction in
             account.passwordHash = hash
             account.mustChangePassword = true
-            account.credentialsEpoch += 1
-            try await account.save(on: transaction)
-            try await APIToken.query(on: transaction).filter(\.$account.$id == id).delete()
+            try await endEverySession(of: account, on: transaction)
             try await AuditEntry(
                 account: administrator, action: "password_reset", reportID: nil,
                 detail: "one-time password issued for \(account.email); sessions ended, API tokens revoked"

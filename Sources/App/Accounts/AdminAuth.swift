@@ -38,9 +38,11 @@ struct BearerAccountMiddleware: AsyncMiddleware {
 /// Sessions end after 8 hours, or after 30 minutes without activity, whichever comes first.
 enum AdminSession {
     static let absoluteLifetime: TimeInterval = 8 * 3600
-
-    static func cookieName(secure: Bool) -> String { secure ? "__Host-dauys_admin" : "dauys_admin" }
     static let idleLifetime: TimeInterval = 30 * 60
+
+    /// `__Host-` makes browsers keep the cookie to this host, over HTTPS, for every path; a
+    /// plain-HTTP development server cannot use the prefix.
+    static func cookieName(secure: Bool) -> String { secure ? "__Host-dauys_admin" : "dauys_admin" }
 
     /// How long the second-factor page waits after a correct password.
     static let passwordStepLifetime: TimeInterval = 10 * 60

@@ -36,11 +36,19 @@ struct AdminWebController {
         var summary: String
         var previous: String?
         var next: String?
+        /// Bulk actions, offered on the pending tab.
+        var bulk: Bool
+        var reasons: [Choice]
+        /// What the last bulk action did, line by line.
+        var bulkDone: [String]
     }
 
     @Sendable func queue(req: Request) async throws -> View {
+        try await renderQueue(req, filter: try QueueFilter.parse(req))
+    }
+
+    private func renderQueue(_ req: Request, filter: QueueFilter, bulkDone: [String] = []) async throws -> View {
         let account = try req.requireAccount()
-        let filter = try QueueFilter.parse(req)
         let counts = try await ModerationService.counts(filter, on: req.db)
         let cities = try await cityIndex(req.db)
         let (reports, total) = try await ModerationService.queue(filter, on: req.db)
@@ -88,7 +96,9 @@ struct AdminWebController {
             ],
             summary: summary,
             previous: filter.page > 1 ? "/admin" + filter.query(page: filter.page - 1) : nil,
-            next: filter.page < pages ? "/admin" + filter.query(page: filter.page + 1) : nil)
+            next: filter.page < pages ? "/admin" + filter.query(page: filter.page + 1) : nil,
+            bulk: filter.status == .pending && !rows.isEmpty,
+            reasons: req.choices(RejectionReason.self, prefix: "rejection"), bulkDone: bulkDone)
         return try await req.view.render(
             "admin/queue", PageContext(req, title: req.text("admin_queue_title"), nav: "admin", content: content))
     }
@@ -135,15 +145,8 @@ struct AdminWebController {
         /// taken over. The actions wait until then.
         var claimedElsewhere: String?
         /// The follow-up with the reporter, oldest first.
-        var messages: [ThreadEntry]
+        var messages: [FollowUp.Line]
         var messageDraft: String
-    }
-
-    struct ThreadEntry: Encodable {
-        var fromModerator: Bool
-        var who: String
-        var text: String
-        var written: String
     }
 
     /// - Parameter draft: the public text the moderator just sent, shown again when it was refused.
@@ -153,12 +156,8 @@ struct AdminWebController {
     )
         async throws -> Response
     {
-        let messages = try await FollowUp.thread(of: report, app: req.application, on: req.db).map {
-            ThreadEntry(
-                fromModerator: $0.from == "moderator",
-                who: req.text($0.from == "moderator" ? "thread_from_moderator" : "thread_from_reporter"), text: $0.text,
-                written: $0.written)
-        }
+        let messages = FollowUp.lines(
+            try await FollowUp.thread(of: report, app: req.application, on: req.db), forReporter: false, text: req.text)
         let otherClaim = try await ModerationService.claim(report, by: try req.requireAccount(), on: req.db)
         let free = otherClaim == nil
         let cities = try await cityIndex(req.db)
@@ -319,6 +318,46 @@ struct AdminWebController {
                 req, report, errors: Self.messages(error, req), messageDraft: String((form.text ?? "").prefix(2000)),
                 status: .badRequest)
         }
+    }
+
+    struct BulkForm: Content {
+        var ids: [String]?
+        var action: String?
+        var reasonCode: String?
+        var reason: String?
+    }
+
+    /// Publishes or rejects the reports ticked in the queue, each through the rules of one at a
+    /// time; the queue comes back with a line for what was done and for each report left as it was.
+    @Sendable func bulk(req: Request) async throws -> View {
+        let account = try req.requireAccount()
+        let form = (try? req.content.decode(BulkForm.self)) ?? BulkForm()
+        let ids = (form.ids ?? []).compactMap(UUID.init(uuidString:))
+        guard !ids.isEmpty, ids.count == (form.ids ?? []).count, ids.count <= ModerationService.bulkLimit else {
+            throw AppError.badRequest(field: "ids", key: "admin_bulk_choose")
+        }
+        let outcomes: [ModerationService.BulkOutcome]
+        switch form.action {
+        case "publish":
+            outcomes = try await ModerationService.publishEach(ids, by: account, app: req.application, on: req.db)
+        case "reject":
+            guard let code = form.reasonCode.flatMap(RejectionReason.init(rawValue:)) else {
+                throw AppError.badRequest(field: "reasonCode", key: "admin_reason_required")
+            }
+            outcomes = try await ModerationService.rejectEach(
+                ids, code: code, reason: form.reason, by: account, on: req.db)
+        default:
+            throw AppError.badRequest(field: "action", key: "error_choice")
+        }
+        let done = outcomes.filter { $0.problem == nil }.count
+        var lines = [
+            req.text(form.action == "publish" ? "admin_bulk_published" : "admin_bulk_rejected")
+                .replacingOccurrences(of: "{n}", with: String(done))
+        ]
+        lines += outcomes.compactMap { outcome in
+            outcome.problem.map { String(outcome.id.uuidString.prefix(8)) + " — " + req.text($0) }
+        }
+        return try await renderQueue(req, filter: QueueFilter(), bulkDone: lines)
     }
 
     struct ArchiveForm: Content {

@@ -52,6 +52,27 @@ enum FollowUp {
         var written: String
     }
 
+    /// A message as a page shows it: who wrote it in the reader's words, and when.
+    struct Line: Encodable {
+        var fromModerator: Bool
+        var who: String
+        var text: String
+        var written: String
+    }
+
+    /// The thread for a page: moderators read "Moderator" and "Reporter", the reporter reads
+    /// "The moderators" and "You".
+    static func lines(_ entries: [Entry], forReporter: Bool, text: (String) -> String) -> [Line] {
+        entries.map { entry in
+            let fromModerator = entry.from == "moderator"
+            let key =
+                forReporter
+                ? (fromModerator ? "thread_from_moderators" : "thread_from_you")
+                : (fromModerator ? "thread_from_moderator" : "thread_from_reporter")
+            return Line(fromModerator: fromModerator, who: text(key), text: entry.text, written: entry.written)
+        }
+    }
+
     /// A message's text: 2 to 2,000 characters of clean text.
     static func text(_ raw: String?) throws -> String {
         guard let text = TextRules.trimmed(raw) else { throw AppError.validation(["text": "error_required"]) }

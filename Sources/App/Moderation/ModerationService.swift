@@ -284,6 +284,77 @@ enum ModerationService {
         report.claimedAt = now
     }
 
+    // MARK: Many at once
+
+    /// What became of one report in a bulk action: done, or why not.
+    struct BulkOutcome: Equatable {
+        var id: UUID
+        /// Nil when done; else a message key saying why it was left as it was.
+        var problem: String?
+    }
+
+    static let bulkLimit = QueueFilter.pageSize
+
+    /// Publishes each report with the public text a moderator saved for it, through the same
+    /// checks as one at a time: a report without a saved text, or whose text still identifies
+    /// someone, or that changed or is held by another moderator, is left as it was and named.
+    static func publishEach(
+        _ ids: [UUID], by account: Account, app: Application, on database: any Database
+    ) async throws -> [BulkOutcome] {
+        var outcomes: [BulkOutcome] = []
+        for id in ids.prefix(bulkLimit) {
+            guard let report = try await Report.find(id, on: database) else {
+                outcomes.append(BulkOutcome(id: id, problem: "admin_bulk_gone"))
+                continue
+            }
+            guard report.publicDescription != nil else {
+                outcomes.append(BulkOutcome(id: id, problem: "admin_bulk_no_public_text"))
+                continue
+            }
+            let precision = report.publicPrecision.flatMap(PublicPrecision.init(rawValue:)) ?? .grid250
+            outcomes.append(
+                BulkOutcome(
+                    id: id,
+                    problem: try await problem {
+                        try await publish(
+                            report, publicDescription: nil, precision: precision, by: account, app: app, on: database)
+                    }))
+        }
+        return outcomes
+    }
+
+    /// Rejects each report with one reason, as one at a time would.
+    static func rejectEach(
+        _ ids: [UUID], code: RejectionReason, reason: String?, by account: Account, on database: any Database
+    ) async throws -> [BulkOutcome] {
+        var outcomes: [BulkOutcome] = []
+        for id in ids.prefix(bulkLimit) {
+            guard let report = try await Report.find(id, on: database) else {
+                outcomes.append(BulkOutcome(id: id, problem: "admin_bulk_gone"))
+                continue
+            }
+            outcomes.append(
+                BulkOutcome(
+                    id: id,
+                    problem: try await problem {
+                        try await reject(report, code: code, reason: reason, by: account, on: database)
+                    }))
+        }
+        return outcomes
+    }
+
+    /// Nil when `act` succeeds; the key of why not when it is refused as one report would be.
+    private static func problem(_ act: () async throws -> Void) async throws -> String? {
+        do {
+            try await act()
+            return nil
+        } catch let error as AppError where error.status == .conflict {
+            return "admin_bulk_changed"
+        } catch let error as AppError where error.status == .badRequest {
+            return error.fields["publicDescription"] == nil ? "admin_bulk_refused" : "admin_bulk_public_text_refused"
+        }
+    }
+
     /// A moderator's question (or note) to the reporter, beside the report; the reporter reads it
     /// with the receipt code. Holds the claim like any other act on the report.
     static func ask(

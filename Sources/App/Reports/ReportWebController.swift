@@ -298,17 +298,10 @@ struct ReportWebController {
         var receipt: ReceiptView?
         var words: ReceiptView.Words?
         var deleted: Bool
-        var thread: [ThreadEntry] = []
+        var thread: [FollowUp.Line] = []
         var messageSent = false
         var messageError: String?
         var messageDraft = ""
-    }
-
-    struct ThreadEntry: Encodable {
-        var fromModerator: Bool
-        var who: String
-        var text: String
-        var written: String
     }
 
     private func renderCheck(_ req: Request, _ content: CheckContent, status: HTTPStatus) async throws -> Response {
@@ -349,12 +342,7 @@ struct ReportWebController {
         var content = CheckContent(
             code: ReceiptCode.normalize(typed) ?? "", receipt: receipt, words: receipt.words { req.text($0) },
             deleted: false)
-        content.thread = receipt.messages.map {
-            ThreadEntry(
-                fromModerator: $0.from == "moderator",
-                who: req.text($0.from == "moderator" ? "thread_from_moderators" : "thread_from_you"), text: $0.text,
-                written: $0.written)
-        }
+        content.thread = FollowUp.lines(receipt.messages, forReporter: true, text: req.text)
         content.messageSent = sent
         content.messageError = error
         content.messageDraft = draft

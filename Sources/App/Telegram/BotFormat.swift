@@ -167,6 +167,12 @@ enum BotFormat {
             if let note = receipt.rejectionReason, !note.isEmpty { line += "\n" + esc(note) }
             text.append(line)
         }
+        if !receipt.messages.isEmpty {
+            text.append("<b>" + esc(translations.text("thread_heading", language)) + "</b>")
+            for line in FollowUp.lines(receipt.messages, forReporter: true, text: { translations.text($0, language) }) {
+                text.append("<i>" + esc(line.who + " · " + line.written) + "</i>\n" + esc(line.text))
+            }
+        }
         return text.joined(separator: "\n\n")
     }
 }

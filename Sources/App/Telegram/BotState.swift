@@ -8,8 +8,8 @@ enum BotStep: String, Codable, Sendable, CaseIterable {
     case role, date, datePick, timeBand, location, city, landmark, placeType, kinds, perpetrator, relation, count
     case prevented, preventedBy, description, recurrence, toldWhom, toldOutcome, ageBand, gender, contact, consent
     case summary, editMenu
-    // Checking or withdrawing a report by its receipt code.
-    case checkCode, checkShown, withdrawConfirm
+    // Checking or withdrawing a report by its receipt code, and answering the moderators.
+    case checkCode, checkShown, withdrawConfirm, checkAnswer
     // The self-check questionnaire.
     case selfCheck
 
@@ -18,7 +18,7 @@ enum BotStep: String, Codable, Sendable, CaseIterable {
 
     var conversation: Conversation {
         switch self {
-        case .checkCode, .checkShown, .withdrawConfirm: .check
+        case .checkCode, .checkShown, .withdrawConfirm, .checkAnswer: .check
         case .selfCheck: .selfCheck
         default: .report
         }
@@ -28,7 +28,7 @@ enum BotStep: String, Codable, Sendable, CaseIterable {
 
     /// Steps answered by typing rather than with buttons.
     var takesText: Bool {
-        [.datePick, .landmark, .description, .contact, .checkCode].contains(self)
+        [.datePick, .landmark, .description, .contact, .checkCode, .checkAnswer].contains(self)
     }
 }
 
