@@ -81,6 +81,7 @@ def test_signing_in_with_a_second_factor_passes_axe(server, browser):
     sign_in(browser, server, email, one_time, check)
     WebDriverWait(browser, 20).until(lambda d: "/admin/password" in d.current_url)
     check(browser)
+    browser.find_element(By.ID, "current").send_keys(one_time)
     browser.find_element(By.ID, "password").send_keys("a new and careful passphrase")
     browser.find_element(By.ID, "confirmation").send_keys("a new and careful passphrase")
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()

@@ -112,6 +112,8 @@
   var cityRadius = { some: 8, few: 12, several: 18, many: 26 };
   var cellZoom = 9;
   var densityGeneration = 0;
+  // Whether a square's or a city's popup is open: the layer is not replaced under it.
+  var densityPopupOpen = false;
   colours.density = style.getPropertyValue('--density').trim();
 
   function words(name, values) {
@@ -138,7 +140,7 @@
     fetch('/api/v1/incidents/density?' + params.toString(), { headers: { Accept: 'application/json' } })
       .then(function (response) { return response.ok ? response.json() : { cells: [], cities: [] }; })
       .then(function (result) {
-        if (mine !== densityGeneration) return;
+        if (mine !== densityGeneration || densityPopupOpen) return;
         density.clearLayers();
         var names = {};
         cities.forEach(function (c) { names[c.slug] = c.name; });
@@ -194,7 +196,6 @@
     // A city's squares follow the view; the country's circles do not need to. While a square's
     // or a city's popup is open the layer stays as it is: opening a popup near the edge pans the
     // map, and reloading then would close the popup the person just opened.
-    var densityPopupOpen = false;
     map.on('popupopen', function () { densityPopupOpen = true; });
     map.on('popupclose', function () {
       densityPopupOpen = false;
