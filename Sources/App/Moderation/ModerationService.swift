@@ -301,31 +301,29 @@ enum ModerationService {
     static func publishEach(
         _ ids: [UUID], by account: Account, app: Application, on database: any Database
     ) async throws -> [BulkOutcome] {
-        var outcomes: [BulkOutcome] = []
-        for id in ids.prefix(bulkLimit) {
-            guard let report = try await Report.find(id, on: database) else {
-                outcomes.append(BulkOutcome(id: id, problem: "admin_bulk_gone"))
-                continue
-            }
-            guard report.publicDescription != nil else {
-                outcomes.append(BulkOutcome(id: id, problem: "admin_bulk_no_public_text"))
-                continue
-            }
+        try await each(ids, on: database) { report in
+            guard report.publicDescription != nil else { return "admin_bulk_no_public_text" }
             let precision = report.publicPrecision.flatMap(PublicPrecision.init(rawValue:)) ?? .grid250
-            outcomes.append(
-                BulkOutcome(
-                    id: id,
-                    problem: try await problem {
-                        try await publish(
-                            report, publicDescription: nil, precision: precision, by: account, app: app, on: database)
-                    }))
+            return try await problem {
+                try await publish(
+                    report, publicDescription: nil, precision: precision, by: account, app: app, on: database)
+            }
         }
-        return outcomes
     }
 
     /// Rejects each report with one reason, as one at a time would.
     static func rejectEach(
         _ ids: [UUID], code: RejectionReason, reason: String?, by account: Account, on database: any Database
+    ) async throws -> [BulkOutcome] {
+        try await each(ids, on: database) { report in
+            try await problem { try await reject(report, code: code, reason: reason, by: account, on: database) }
+        }
+    }
+
+    /// Runs `act` on each report still there (at most `bulkLimit`); `act` answers nil when done
+    /// or the key of why not.
+    private static func each(
+        _ ids: [UUID], on database: any Database, _ act: (Report) async throws -> String?
     ) async throws -> [BulkOutcome] {
         var outcomes: [BulkOutcome] = []
         for id in ids.prefix(bulkLimit) {
@@ -333,12 +331,7 @@ enum ModerationService {
                 outcomes.append(BulkOutcome(id: id, problem: "admin_bulk_gone"))
                 continue
             }
-            outcomes.append(
-                BulkOutcome(
-                    id: id,
-                    problem: try await problem {
-                        try await reject(report, code: code, reason: reason, by: account, on: database)
-                    }))
+            outcomes.append(BulkOutcome(id: id, problem: try await act(report)))
         }
         return outcomes
     }
