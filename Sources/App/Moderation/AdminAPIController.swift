@@ -203,8 +203,9 @@ struct AdminAPIController {
         var detail: String
     }
 
+    /// The audit log, newest first, narrowed by `action`, `actor` (an e-mail) and `report`.
     @Sendable func audit(req: Request) async throws -> [AuditDTO] {
-        try await ModerationService.audit(on: req.db).map {
+        try await ModerationService.audit(try ModerationService.AuditFilter.parse(req), on: req.db).map {
             AuditDTO(
                 at: $0.createdAt, actor: $0.actorEmail, action: $0.action, reportId: $0.reportID, detail: $0.detail)
         }

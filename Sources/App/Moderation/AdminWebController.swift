@@ -394,10 +394,14 @@ struct AdminWebController {
     struct AuditContent: Encodable {
         var csrf: String
         var rows: [AuditRow]
+        var action: String
+        var actor: String
+        var report: String
     }
 
     @Sendable func audit(req: Request) async throws -> View {
-        let rows = try await ModerationService.audit(on: req.db).map {
+        let filter = try ModerationService.AuditFilter.parse(req)
+        let rows = try await ModerationService.audit(filter, on: req.db).map {
             AuditRow(
                 at: $0.createdAt.map(Self.timestamp) ?? "", actor: $0.actorEmail, action: $0.action,
                 report: $0.reportID?.uuidString, detail: $0.detail)
@@ -406,6 +410,9 @@ struct AdminWebController {
             "admin/audit",
             PageContext(
                 req, title: req.text("admin_audit_title"), nav: "admin",
-                content: AuditContent(csrf: AdminSession.csrfToken(req), rows: rows)))
+                content: AuditContent(
+                    csrf: AdminSession.csrfToken(req), rows: rows, action: filter.action ?? "",
+                    actor: filter.actor ?? "",
+                    report: filter.report?.uuidString ?? "")))
     }
 }

@@ -366,8 +366,50 @@ enum ModerationService {
         }
     }
 
-    static func audit(limit: Int = 200, on database: any Database) async throws -> [AuditEntry] {
-        try await AuditEntry.query(on: database).sort(\.$createdAt, .descending).limit(limit).all()
+    /// What an administrator narrows the audit log to: an action, who did it, which report.
+    struct AuditFilter: Equatable {
+        var action: String?
+        var actor: String?
+        var report: UUID?
+
+        static func parse(_ req: Request) throws -> AuditFilter {
+            func value(_ name: String) -> String? {
+                (try? req.query.get(String.self, at: name)).flatMap { $0.isEmpty ? nil : $0 }
+            }
+            var filter = AuditFilter()
+            if let action = value("action") {
+                guard action.count <= 40, action.allSatisfy({ $0.isASCII && ($0.isLowercase || $0 == "_") }) else {
+                    throw AppError.badRequest(field: "action", key: "error_choice")
+                }
+                filter.action = action
+            }
+            if let actor = value("actor") {
+                guard let email = AccountService.normalizedEmail(actor) else {
+                    throw AppError.badRequest(field: "actor", key: "error_email")
+                }
+                filter.actor = email
+            }
+            if let report = value("report") {
+                guard let id = UUID(uuidString: report) else {
+                    throw AppError.badRequest(field: "report", key: "error_choice")
+                }
+                filter.report = id
+            }
+            return filter
+        }
+    }
+
+    /// The audit log, newest first, as narrowed; never deleted from.
+    static func audit(
+        _ filter: AuditFilter = AuditFilter(), limit: Int = 200, on database: any Database
+    ) async throws
+        -> [AuditEntry]
+    {
+        let query = AuditEntry.query(on: database)
+        if let action = filter.action { query.filter(\.$action == action) }
+        if let actor = filter.actor { query.filter(\.$actorEmail == actor) }
+        if let report = filter.report { query.filter(\.$reportID == report) }
+        return try await query.sort(\.$createdAt, .descending).limit(limit).all()
     }
 }
 
