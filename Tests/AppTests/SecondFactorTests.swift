@@ -109,6 +109,31 @@ import VaporTesting
         }
     }
 
+    /// Someone who has the password cannot guess codes quickly, even from many addresses: wrong
+    /// codes slow down the account's next try wherever it comes from.
+    @Test func wrongCodesSlowDownTheNextTryFromAnywhere() async throws {
+        try await withApp({ $0.rateLimits.enabled = false }) { app in
+            let (account, _) = try await app.makeModerator(role: .moderator)
+            for _ in 0..<3 {
+                let step = try await Self.passwordStep(app, account)
+                let wrong = try await app.send(
+                    .POST, "/admin/second-factor", headers: ["Cookie": step.cookie],
+                    form: [("code", "000000"), ("csrf", step.csrf)])
+                #expect(wrong.status == .unauthorized)
+            }
+            let step = try await Self.passwordStep(app, account)
+            let slowed = try await app.send(
+                .POST, "/admin/second-factor", headers: ["Cookie": step.cookie],
+                form: [("code", try await app.authenticatorCode(for: account)), ("csrf", step.csrf)])
+            #expect(slowed.status == .tooManyRequests)
+            #expect(Int(slowed.headers.first(name: .retryAfter) ?? "") ?? 0 > 0)
+            // Nothing opened: the password step's session is still only that.
+            #expect(
+                try await app.send(.GET, "/admin", headers: ["Cookie": step.cookie]).headers.first(name: .location)
+                    == "/admin/login")
+        }
+    }
+
     @Test func theSecondFactorPagesNeedAFreshPasswordAndAFormToken() async throws {
         try await withApp { app in
             let (account, _) = try await app.makeModerator(role: .moderator)

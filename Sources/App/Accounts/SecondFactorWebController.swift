@@ -5,6 +5,9 @@ import Vapor
 /// the enrolment of an app at the first sign-in. Only a session whose password was just given
 /// reaches these pages (``PasswordStepMiddleware``).
 struct SecondFactorWebController {
+    /// The throttle's client for second-factor codes: one count per account, whatever the address.
+    static let anyClient = "second factor, any address"
+
     struct CodeContent: Encodable {
         var csrf: String
         var error: String?
@@ -31,9 +34,19 @@ struct SecondFactorWebController {
     @Sendable func verify(req: Request) async throws -> Response {
         let account = try req.requireAccount()
         guard account.totpSecretSealed != nil else { return req.redirect(to: "/admin/second-factor/setup") }
+        // Wrong codes slow down the next try for this account from any address: only someone with
+        // the password gets here, and spreading guesses over many addresses must not help them.
+        let throttle = req.application.signInThrottle
+        if let wait = await throttle.remainingWait(email: account.email, client: Self.anyClient) {
+            let response = try await renderPrompt(
+                req, error: req.text("admin_login_slowed_down"), status: .tooManyRequests)
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(wait))
+            return response
+        }
         let typed = String(((try? req.content.decode(CodeForm.self))?.code ?? "").prefix(64))
         switch try await SecondFactorService.check(account, typed: typed, app: req.application, on: req.db) {
         case .code, .recoveryCode:
+            await throttle.recordSuccess(email: account.email, client: Self.anyClient)
             try await AdminSession.start(req, account: account)
             try await AuditEntry(
                 account: account, action: "sign_in", reportID: nil, detail: "password and second factor"
@@ -41,6 +54,7 @@ struct SecondFactorWebController {
             .create(on: req.db)
             return req.redirect(to: account.mustChangePassword ? "/admin/password" : "/admin")
         case .wrong:
+            await throttle.recordFailure(email: account.email, client: Self.anyClient)
             try await AuditEntry(
                 account: account, action: "sign_in_failed", reportID: nil, detail: "wrong or reused second-factor code"
             ).create(on: req.db)
