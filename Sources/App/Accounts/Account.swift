@@ -129,6 +129,18 @@ struct CreateAccounts: AsyncMigration {
 }
 
 enum TokenHashing {
+    /// Compares every byte whatever the first difference, so the time taken says nothing
+    /// about how much of a guess was right (webhook secrets, form tokens, one-time codes).
+    static func constantTimeEquals(_ given: String, _ expected: String) -> Bool {
+        let a = Array(given.utf8)
+        let b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<b.count {
+            difference |= (index < a.count ? a[index] : 0) ^ b[index]
+        }
+        return difference == 0
+    }
+
     /// Tokens are long random strings, so a fast hash is enough to keep them unusable if the
     /// database leaks.
     static func sha256(_ token: String) -> String {

@@ -90,7 +90,7 @@ enum AdminSession {
         guard request.method == .POST else { return }
         struct Token: Content { var csrf: String? }
         let sent = (try? request.content.decode(Token.self))?.csrf ?? ""
-        guard !sent.isEmpty, SecondFactor.constantTimeEqual(sent, csrfToken(request)) else {
+        guard !sent.isEmpty, TokenHashing.constantTimeEquals(sent, csrfToken(request)) else {
             throw AppError.forbidden
         }
     }

@@ -37,18 +37,10 @@ enum SecondFactor {
         let current = step(at: now)
         var accepted: Int?
         for candidate in (current - 1)...(current + 1) {
-            let matches = constantTimeEqual(code(secret: secret, step: candidate), digits)
+            let matches = TokenHashing.constantTimeEquals(digits, code(secret: secret, step: candidate))
             if matches && candidate > (lastStep ?? .min) && accepted == nil { accepted = candidate }
         }
         return accepted
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8), right = Array(b.utf8)
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
-        return difference == 0
     }
 
     // MARK: What the authenticator app is given

@@ -44,7 +44,7 @@ struct SignInWebController {
     @Sendable func login(req: Request) async throws -> Response {
         let form = (try? req.content.decode(LoginForm.self)) ?? LoginForm()
         guard let sent = form.csrf, let expected = req.cookies[Self.formTokenCookie]?.string, !sent.isEmpty,
-            SecondFactor.constantTimeEqual(sent, expected)
+            TokenHashing.constantTimeEquals(sent, expected)
         else { throw AppError.forbidden }
         let email = String((form.email ?? "").prefix(254))
         switch try await AccountService.login(

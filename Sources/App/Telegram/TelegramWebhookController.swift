@@ -15,7 +15,7 @@ struct TelegramWebhookController {
         // Without a configured secret anyone could post updates: the webhook stays closed.
         guard let expected = bot.settings.webhookSecret else { throw AppError.forbidden }
         guard let given = req.headers.first(name: Self.secretHeader) else { throw AppError.unauthorized }
-        guard Self.constantTimeEquals(given, expected) else { throw AppError.forbidden }
+        guard TokenHashing.constantTimeEquals(given, expected) else { throw AppError.forbidden }
 
         guard let body = req.body.data else {
             throw AppError(status: .badRequest, code: "bad_request", messageKey: "error_bad_body")
@@ -29,17 +29,5 @@ struct TelegramWebhookController {
         // An update with an id but an unreadable payload is acknowledged, or Telegram would
         // resend it for a day and hold back that chat's later updates.
         return Response(status: .ok)
-    }
-
-    /// Compares every byte whatever the first difference, so the time taken says nothing
-    /// about how much of a guess was right.
-    static func constantTimeEquals(_ given: String, _ expected: String) -> Bool {
-        let a = Array(given.utf8)
-        let b = Array(expected.utf8)
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<b.count {
-            difference |= (index < a.count ? a[index] : 0) ^ b[index]
-        }
-        return difference == 0
     }
 }
