@@ -44,6 +44,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(SecureAccounts())
     app.migrations.add(AddClaims())
     app.migrations.add(CreateReportMessages())
+    app.migrations.add(AddMerges())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)

@@ -20,6 +20,15 @@ enum KazakhstanTime {
         return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
     }
 
+    /// Noon, Kazakhstan time, of a day written `YYYY-MM-DD`; nil for anything else.
+    static func noon(ofDay text: String) -> Date? {
+        guard isValidDay(text) else { return nil }
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: 12))
+    }
+
     /// Whether `text` is a real calendar day written `YYYY-MM-DD`.
     static func isValidDay(_ text: String) -> Bool {
         let pieces = text.split(separator: "-", omittingEmptySubsequences: false)

@@ -45,6 +45,8 @@ struct AdminAPIController {
         var rejectionReason: String?
         var createdAt: Date?
         var publishedAt: Date?
+        /// The report this one was merged into as a duplicate, if it was.
+        var mergedInto: UUID?
 
         struct FindingDTO: Content {
             var kind: String
@@ -92,6 +94,7 @@ struct AdminAPIController {
             rejectionReason = report.rejectionReason
             createdAt = report.createdAt
             publishedAt = report.publishedAt
+            mergedInto = report.mergedInto
         }
     }
 
@@ -192,6 +195,23 @@ struct AdminAPIController {
     @Sendable func archive(req: Request) async throws -> ReportDTO {
         let report = try await report(req)
         try await ModerationService.archive(report, by: try req.requireAccount(), on: req.db)
+        return ReportDTO(report, for: req)
+    }
+
+    struct MergeRequest: Content {
+        var into: String?
+    }
+
+    /// Merges the report, a duplicate, into the report `into`; it is archived.
+    @Sendable func merge(req: Request) async throws -> ReportDTO {
+        let report = try await report(req)
+        let body = try req.jsonBody(MergeRequest.self)
+        let typed = TextRules.trimmed(body.into)
+        guard typed == nil || typed.flatMap(UUID.init(uuidString:)) != nil else {
+            throw AppError.validation(["into": "admin_merge_unknown"])
+        }
+        try await ModerationService.merge(
+            report, into: typed.flatMap(UUID.init(uuidString:)), by: try req.requireAccount(), on: req.db)
         return ReportDTO(report, for: req)
     }
 

@@ -147,12 +147,25 @@ struct AdminWebController {
         /// The follow-up with the reporter, oldest first.
         var messages: [FollowUp.Line]
         var messageDraft: String
+        /// The report this one was merged into, when it was.
+        var mergedInto: String?
+        /// Reports merged into this one, and reports that may be the same incident.
+        var duplicates: [MergeLink]
+        var candidates: [MergeLink]
+        var canMerge: Bool
+        var mergeDraft: String
+    }
+
+    /// Another report named on a report's page, with what tells it apart at a glance.
+    struct MergeLink: Encodable {
+        var id: String
+        var label: String
     }
 
     /// - Parameter draft: the public text the moderator just sent, shown again when it was refused.
     private func renderReport(
         _ req: Request, _ report: Report, draft: String? = nil, errors: [String] = [], saved: Bool = false,
-        messageDraft: String = "", status: HTTPStatus = .ok
+        messageDraft: String = "", mergeDraft: String = "", status: HTTPStatus = .ok
     )
         async throws -> Response
     {
@@ -178,6 +191,19 @@ struct AdminWebController {
                     label: req.text("admin_rejection"),
                     value: req.text("rejection_" + code) + (report.rejectionReason.map { " — " + $0 } ?? "")))
         }
+        func link(_ other: Report) -> MergeLink {
+            let facts = ReportFacts(other, contact: nil)
+            let words = [ReportFacts.Field.date, .kinds].compactMap {
+                facts.value($0, cityName: { cities[$0]?.name(req.language) }, text: req.text)
+            }
+            return MergeLink(
+                id: other.id?.uuidString ?? "",
+                label: ([req.text("status_" + other.status)] + words).joined(separator: " · "))
+        }
+        let mayMerge = free && report.mergedInto == nil && report.reportStatus != .archived
+        let duplicates = try await ModerationService.mergedDuplicates(of: report, on: req.db).map(link)
+        let candidates =
+            mayMerge ? try await ModerationService.possibleDuplicates(of: report, on: req.db).map(link) : []
         let currentPrecision = report.publicPrecision ?? PublicPrecision.grid250.rawValue
         let segments = Redaction.segments(of: report.description)
         let marked = Set(segments.compactMap(\.kind))
@@ -204,7 +230,8 @@ struct AdminWebController {
                 req.text("admin_claimed_elsewhere").replacingOccurrences(of: "{email}", with: $0.email)
                     .replacingOccurrences(of: "{since}", with: Self.timestamp($0.since))
                     .replacingOccurrences(of: "{until}", with: Self.timestamp($0.until))
-            }, messages: messages, messageDraft: messageDraft)
+            }, messages: messages, messageDraft: messageDraft, mergedInto: report.mergedInto?.uuidString,
+            duplicates: duplicates, candidates: candidates, canMerge: mayMerge, mergeDraft: mergeDraft)
         let view = try await req.view.render(
             "admin/report", PageContext(req, title: req.text("admin_report_title"), nav: "admin", content: content))
         return try await view.encodeResponse(status: status, for: req)
@@ -358,6 +385,34 @@ struct AdminWebController {
             outcome.problem.map { String(outcome.id.uuidString.prefix(8)) + " — " + req.text($0) }
         }
         return try await renderQueue(req, filter: QueueFilter(), bulkDone: lines)
+    }
+
+    struct MergeForm: Content {
+        var into: String?
+        var seen: String?
+    }
+
+    /// Merges this report, a duplicate, into the report the moderator names (SPEC §3).
+    @Sendable func merge(req: Request) async throws -> Response {
+        let report = try await loadReport(req)
+        let form = (try? req.content.decode(MergeForm.self)) ?? MergeForm()
+        let typed = TextRules.trimmed(form.into)
+        let draft = String((typed ?? "").prefix(60))
+        guard typed == nil || typed.flatMap(UUID.init(uuidString:)) != nil else {
+            return try await renderReport(
+                req, report, errors: [req.text("admin_merge_unknown")], mergeDraft: draft, status: .badRequest)
+        }
+        do {
+            try await ModerationService.merge(
+                report, into: typed.flatMap(UUID.init(uuidString:)), seen: try seenStatus(form.seen),
+                by: try req.requireAccount(), on: req.db)
+            return try await renderReport(req, report, saved: true)
+        } catch let error as AppError where error.status == .conflict {
+            return try await renderChangedMeanwhile(req)
+        } catch let error as AppError where error.status == .badRequest {
+            return try await renderReport(
+                req, report, errors: Self.messages(error, req), mergeDraft: draft, status: .badRequest)
+        }
     }
 
     struct ArchiveForm: Content {

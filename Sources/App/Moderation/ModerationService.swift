@@ -250,7 +250,7 @@ enum ModerationService {
     /// the status changed and matches nothing. A report withdrawn meanwhile matches nothing too.
     ///
     /// Another moderator's live claim also makes it match nothing; a decision ends every claim.
-    private static func changeStatus(
+    static func changeStatus(
         of report: Report, from seen: ReportStatus, to next: ReportStatus, by account: Account,
         on transaction: any Database, now: Date
     ) async throws {
@@ -270,7 +270,7 @@ enum ModerationService {
 
     /// Takes or renews the claim for an edit that changes no status; refused while another
     /// moderator's claim is live.
-    private static func holdClaim(
+    static func holdClaim(
         of report: Report, by account: Account, on transaction: any Database, now: Date
     ) async throws {
         guard let sql = transaction as? any SQLDatabase else { throw AppError.conflict }

@@ -71,6 +71,9 @@ final class Report: Model, @unchecked Sendable {
     /// see it and can take over after 30 minutes. Cleared by every decision.
     @OptionalField(key: "claimed_by") var claimedBy: UUID?
     @OptionalField(key: "claimed_at") var claimedAt: Date?
+    /// The report this one was merged into as a duplicate (``Merging``): it is archived and its
+    /// reporter's receipt shows the other report's status. Never a chain: merges re-point.
+    @OptionalField(key: "merged_into") var mergedInto: UUID?
 
     init() {}
 

@@ -73,9 +73,15 @@ enum ReportService {
     /// its text is wiped from the database files too (SQLite overwrites the freed space and
     /// folds the write-ahead log back; PostgreSQL's space is reclaimed by the retention job's
     /// VACUUM). Every channel — website, API, bot — withdraws through here.
+    ///
+    /// Reports merged into this one were other people's accounts of the same incident: they go
+    /// back to the queue, so the incident is still counted once a moderator decides again.
     static func withdraw(_ report: Report, on database: any Database) async throws {
         try await database.transaction { transaction in
             try await StorageHygiene.overwriteDeletedContent(on: transaction)
+            try await Report.query(on: transaction).filter(\.$mergedInto == report.requireID())
+                .set(\.$mergedInto, to: nil).set(\.$status, to: ReportStatus.pending.rawValue)
+                .update()
             try await report.delete(on: transaction)
         }
         try await StorageHygiene.foldWriteAheadLog(on: database)
