@@ -32,6 +32,8 @@ import VaporTesting
         "POST /admin/reports/:id/reject": .panel(adminOnly: false),
         "POST /admin/reports/:id/archive": .panel(adminOnly: false),
         "POST /admin/reports/:id/merge": .panel(adminOnly: false),
+        "GET /admin/reports/new": .panel(adminOnly: false),
+        "POST /admin/reports/new": .panel(adminOnly: false),
         "POST /admin/reports/:id/messages": .panel(adminOnly: false),
         "GET /admin/password": .panel(adminOnly: false), "POST /admin/password": .panel(adminOnly: false),
         "POST /admin/logout": .panel(adminOnly: false),

@@ -78,7 +78,7 @@ struct ReportWebController {
     static let fieldOrder = [
         "role", "date", "time", "timeBand", "city", "latitude", "longitude", "landmark", "placeType", "kinds",
         "description", "recurrence", "perpetrator", "perpetratorRelation", "perpetratorCount", "prevented",
-        "preventedBy", "toldWhom", "toldOutcome", "ageBand", "gender", "contact", "publishConsent",
+        "preventedBy", "toldWhom", "toldOutcome", "ageBand", "gender", "contact", "publishConsent", "language",
     ]
 
     private func renderForm(
@@ -86,6 +86,18 @@ struct ReportWebController {
     )
         async throws -> Response
     {
+        let content = try await Self.formContent(req, values: values, errors: errors)
+        let view = try await req.view.render(
+            "report",
+            PageContext(
+                req, title: req.text("report_title"), nav: "report", scripts: ["report"], usesMap: true,
+                content: content))
+        return try await view.encodeResponse(status: status, for: req)
+    }
+
+    /// The form's questions with the values and errors given; the panel's form for a report
+    /// taken by phone or in person asks the same questions.
+    static func formContent(_ req: Request, values: ReportForm, errors: [String: String]) async throws -> FormContent {
         let cities = try await allCities(on: req.db)
         let citiesJSON = try cityCentresJSON(cities, language: req.language)
         let e = errors.mapValues { req.text($0) }
@@ -209,15 +221,9 @@ struct ReportWebController {
             linked: Self.fieldOrder.compactMap { field in
                 e[field].map { MessageList.Message(text: req.text("field_" + field) + ": " + $0, href: target(field)) }
             }, heading: req.text("error_summary_heading"))
-        let content = FormContent(
+        return FormContent(
             v: values, e: e, errors: summary, tileURL: TileProxyController.template, citiesJSON: citiesJSON,
             groups: groups, fields: fields)
-        let view = try await req.view.render(
-            "report",
-            PageContext(
-                req, title: req.text("report_title"), nav: "report", scripts: ["report"], usesMap: true,
-                content: content))
-        return try await view.encodeResponse(status: status, for: req)
     }
 
     @Sendable func form(req: Request) async throws -> Response {
