@@ -64,17 +64,43 @@ enum AdminContentSaving {
         _ item: Item, apply: (Item) throws -> Void, auditAction: String, detail: (Item) -> String, req: Request
     ) async throws {
         let account = try req.requireAccount()
+        let before = fieldValues(item)
         try apply(item)
         // These tables hold tens of rows, so comparing in memory keeps this generic over the models.
         let sameSlug = try await Item.query(on: req.db).all().first { $0.slug == item.slug && $0.id != item.id }
         if sameSlug != nil { throw AppError.validation(["slug": "error_slug_taken"]) }
         let isNew = item.id == nil
         let action = auditAction + (isNew ? "_create" : "_update")
-        let summary = detail(item)
+        let after = fieldValues(item)
+        let summary =
+            detail(item) + "\n"
+            + AuditEntry.changes(
+                after.keys.sorted().filter { $0 != "id" }.map { ($0, isNew ? nil : before[$0], after[$0]) })
         try await req.db.transaction { transaction in
             try await item.save(on: transaction)
             try await AuditEntry(account: account, action: action, reportID: nil, detail: summary).create(
                 on: transaction)
+        }
+    }
+
+    /// Each stored field of an item as text, for the audit entry's before and after. Read
+    /// through Fluent's database input, which skips fields not set yet (a new item's).
+    private static func fieldValues<Item: AdminContent>(_ item: Item) -> [String: String] {
+        let collected = CollectedFields()
+        item.input(to: collected)
+        return collected.values
+    }
+
+    private final class CollectedFields: DatabaseInput {
+        var values: [String: String] = [:]
+        var wantsUnmodifiedKeys: Bool { true }
+
+        func set(_ value: DatabaseQuery.Value, at key: FieldKey) {
+            switch value {
+            case .bind(let bound): values[key.description] = "\(bound)"
+            case .null: values.removeValue(forKey: key.description)
+            default: values[key.description] = "\(value)"
+            }
         }
     }
 

@@ -81,13 +81,14 @@ enum ModerationService {
         async throws
     {
         let cleaned = try validPublicDescription(text)
+        let before = report.publicDescription
         try await SerialWrites.transaction(on: database) { transaction in
             try await holdClaim(of: report, by: account, on: transaction, now: now)
             report.publicDescription = cleaned
             try await report.save(on: transaction)
             try await AuditEntry(
                 account: account, action: "edit_public_description", reportID: report.id,
-                detail: "public description edited (\(cleaned.count) characters)"
+                detail: AuditEntry.changes([("public description", before, cleaned)])
             ).create(on: transaction)
         }
     }
@@ -127,6 +128,7 @@ enum ModerationService {
         let text = try publishablePublicDescription(
             publicDescription ?? report.publicDescription, original: report.description)
         guard let city = try await City.find(report.city, on: database) else { throw AppError.conflict }
+        let textBefore = report.publicDescription
         applyPublicVersion(
             to: report, text: text, precision: precision,
             cityCentre: .init(latitude: city.latitude, longitude: city.longitude), key: app.secrets.locationKey,
@@ -139,6 +141,7 @@ enum ModerationService {
                 account: account, action: "publish", reportID: report.id,
                 detail:
                     "status: \(seen.rawValue) → published; precision: \(precision.rawValue); pin: \(hasPin ? "shown" : "none")"
+                    + (textBefore == text ? "" : "\n" + AuditEntry.changes([("public description", textBefore, text)]))
             ).create(on: transaction)
         }
     }

@@ -82,6 +82,9 @@ enum ReportService {
             try await Report.query(on: transaction).filter(\.$mergedInto == report.requireID())
                 .set(\.$mergedInto, to: nil).set(\.$status, to: ReportStatus.pending.rawValue)
                 .update()
+            try await AuditEntry.query(on: transaction).filter(\.$reportID == report.requireID())
+                .filter(\.$action ~~ AuditEntry.actionsQuotingText).set(\.$detail, to: AuditEntry.withdrawnDetail)
+                .update()
             try await report.delete(on: transaction)
         }
         try await StorageHygiene.foldWriteAheadLog(on: database)
