@@ -45,6 +45,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(AddClaims())
     app.migrations.add(CreateReportMessages())
     app.migrations.add(AddMerges())
+    app.migrations.add(CreateQuestionWatches())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)

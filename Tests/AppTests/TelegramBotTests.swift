@@ -670,6 +670,94 @@ import VaporTesting
         }
     }
 
+    /// Issue #13: the reporter asks the bot to say when the moderators write. The chat id is
+    /// kept sealed only from that moment until the answer; the notice carries no words.
+    @Test func aReporterWhoOptsInIsToldThatModeratorsWroteAndForgottenOnceAnswered() async throws {
+        try await withBot { app, api async throws in
+            let code = try await app.submitReport()
+            let (_, token) = try await app.makeModerator(role: .moderator)
+            let id = try await app.report(receipt: code).requireID()
+            let chat = BotChat(app: app, api: api)
+            try await chat.say("/check")
+            try await chat.say(code)
+            #expect(try await QuestionWatch.query(on: app.db).count() == 0)
+            try await chat.tap("notify")
+            // One sentence says what is kept, why, and until when — before anything is kept.
+            #expect(chat.lastText.contains(TelegramText.escapeHTML(app.translations.text("bot_notify_explain", .ru))))
+            #expect(try await QuestionWatch.query(on: app.db).count() == 0)
+            try await chat.tap("yes")
+            #expect(chat.texts.suffix(2).first == app.translations.text("bot_notify_on", .ru))
+            let watch = try #require(try await QuestionWatch.query(on: app.db).first())
+            #expect(
+                !watch.chatSealed.contains(String(chat.person.chat))
+                    && !watch.chatKey.contains(String(chat.person.chat)))
+            #expect(try await Self.conversations(app) == 0)
+
+            // A moderator asks; the chat is told, without the question's words.
+            let before = api.sent.count
+            let asked = try await app.send(
+                .POST, "/api/v1/admin/reports/\(id)/messages", headers: ["Authorization": "Bearer \(token)"],
+                json: ["text": "В каком автобусе это было?"])
+            #expect(asked.status == .created)
+            var notices: [FakeBotAPI.Call] = []
+            for _ in 0..<300 {
+                notices = api.sent.dropFirst(before).filter { $0.chatID == chat.person.chat }
+                if !notices.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(notices.count == 1)
+            #expect(
+                notices.first?.text?.contains(TelegramText.escapeHTML(app.translations.text("bot_menu_check", .ru)))
+                    == true)
+            #expect(notices.first?.text?.contains("автобусе") == false)
+
+            // The reporter answers on the website: the chat id is gone, and no more notices.
+            let answered = try await app.send(
+                .POST, "/api/v1/receipt/messages", json: ["code": code, "text": "В 32-м, вечером."])
+            #expect(answered.status == .created)
+            #expect(try await QuestionWatch.query(on: app.db).count() == 0)
+            let afterAnswer = api.sent.count
+            _ = try await app.send(
+                .POST, "/api/v1/admin/reports/\(id)/messages", headers: ["Authorization": "Bearer \(token)"],
+                json: ["text": "Спасибо, а во сколько?"])
+            try await Task.sleep(for: .milliseconds(300))
+            await app.telegramBot?.idle()
+            #expect(api.sent.count == afterAnswer)
+        }
+    }
+
+    @Test func aWatchEndsWithTheReportAfterThirtyDaysOrWhenTheBotIsBlocked() async throws {
+        try await withBot { app, api async throws in
+            let first = try await app.report(receipt: try await app.submitReport())
+            let second = try await app.report(receipt: try await app.submitReport())
+            let third = try await app.report(receipt: try await app.submitReport())
+            let now = Date()
+            try await QuestionNotices.optIn(report: first, chat: 42, language: .kk, app: app, on: app.db)
+            try await QuestionNotices.optIn(report: first, chat: 42, language: .kk, app: app, on: app.db)
+            #expect(try await QuestionWatch.query(on: app.db).count() == 1, "asking twice keeps one")
+            try await QuestionNotices.optIn(
+                report: second, chat: 43, language: .ru, app: app, on: app.db, now: now.addingTimeInterval(-31 * 86_400)
+            )
+            let person = TelegramPerson()
+            try await QuestionNotices.optIn(report: third, chat: person.chat, language: .en, app: app, on: app.db)
+
+            // Withdrawn: gone with the report.
+            try await ReportService.withdraw(first, on: app.db)
+            #expect(try await QuestionWatch.query(on: app.db).filter(\.$report.$id == first.requireID()).count() == 0)
+            // Thirty days: gone at the next retention run, and never used before it.
+            #expect(try await QuestionNotices.watchers(of: second.requireID(), app: app, on: app.db).isEmpty)
+            #expect(try await Retention.run(on: app.db).questionWatchesDeleted == 1)
+            // Blocked: gone at once.
+            #expect(
+                try await QuestionNotices.watchers(of: third.requireID(), app: app, on: app.db).map(\.chat) == [
+                    person.chat
+                ])
+            try await BotChat(app: app, api: api, person: person).send(person.blocksTheBot())
+            await app.telegramBot?.idle()
+            #expect(try await QuestionWatch.query(on: app.db).count() == 0)
+        }
+    }
+
     @Test func everyButtonTheBotCanShowFitsTelegramsLimits() async throws {
         try await withBot { app, _ async throws in
             let flow = BotFlow(app: app, db: app.db, chatKey: "test")

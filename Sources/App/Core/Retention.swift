@@ -4,7 +4,7 @@ import Vapor
 /// Deletes what the platform promised not to keep (SPEC §2): a reporter's contact and the
 /// follow-up messages with the moderators 90 days after the report was first decided
 /// (published, rejected or archived) and 180 days after it was sent if nobody ever decided it;
-/// expired one-time links; idle bot conversations. A withdrawn report is deleted at once,
+/// expired one-time links; idle bot conversations; bot notices asked for 30 days ago. A withdrawn report is deleted at once,
 /// contact and messages included. Runs at start and then hourly; running it
 /// twice, or on several instances at once, does no harm.
 enum Retention {
@@ -16,6 +16,7 @@ enum Retention {
         var messagesDeleted = 0
         var setupLinksDeleted: Int
         var botConversationsDeleted: Int
+        var questionWatchesDeleted = 0
     }
 
     static func run(on database: any Database, now: Date = Date()) async throws -> Summary {
@@ -41,6 +42,7 @@ enum Retention {
         let links = try await SetupToken.query(on: database).filter(\.$expiresAt < now).count()
         if links > 0 { try await SetupToken.query(on: database).filter(\.$expiresAt < now).delete() }
         let conversations = try await BotConversation.deleteExpired(on: database, now: now)
+        let watches = try await QuestionNotices.deleteExpired(on: database, now: now)
         // Reports written since the last run no longer show which came first (PostgreSQL).
         try await StorageHygiene.blurWritingOrder(since: now.addingTimeInterval(-3 * 3600), on: database)
         // What was deleted, here or by withdrawals since the last run, leaves the files too.
@@ -48,7 +50,7 @@ enum Retention {
         try await StorageHygiene.reclaimSpace(on: database)
         return Summary(
             contactsDeleted: contacts, messagesDeleted: messages, setupLinksDeleted: links,
-            botConversationsDeleted: conversations)
+            botConversationsDeleted: conversations, questionWatchesDeleted: watches)
     }
 
     /// Starts the hourly run for a serving or polling process; it stops when the application

@@ -15,6 +15,8 @@ struct Secrets: Sendable {
     let telegramChatKey: SymmetricKey
     /// Encrypts moderators' second-factor secrets at rest.
     let secondFactorKey: SymmetricKey
+    /// Seals the chat ids of reporters who asked the bot to tell them when moderators write.
+    let telegramNoticeKey: SymmetricKey
 
     init(master: SymmetricKey) {
         func derive(_ purpose: String) -> SymmetricKey {
@@ -26,6 +28,7 @@ struct Secrets: Sendable {
         contactKey = derive("contact-encryption")
         telegramChatKey = derive("telegram-chat")
         secondFactorKey = derive("second-factor")
+        telegramNoticeKey = derive("telegram-notice")
     }
 
     static let fileName = "secret.key"

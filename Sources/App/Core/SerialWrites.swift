@@ -18,6 +18,10 @@ enum SerialWrites {
         guard (database as? any SQLDatabase)?.dialect.name == "sqlite" else {
             return try await database.transaction(body)
         }
+        // Already inside a transaction (the bot's, which records the update as handled): it
+        // holds SQLite's writer, so waiting in the queue behind a write that waits for that
+        // writer would stall both.
+        if database.inTransaction { return try await body(database) }
         await queue.enter()
         do {
             let result = try await database.transaction(body)

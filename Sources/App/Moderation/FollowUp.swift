@@ -113,6 +113,7 @@ enum FollowUp {
             }
             try await append(
                 to: report, text: text, fromModerator: false, accountID: nil, app: app, on: transaction, now: now)
+            try await QuestionNotices.forget(reportID: report.requireID(), on: transaction)
         }
     }
 

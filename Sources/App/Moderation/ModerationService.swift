@@ -367,6 +367,7 @@ enum ModerationService {
                 detail: "question to the reporter (\(text.count) characters)"
             ).create(on: transaction)
         }
+        app.telegramBot?.questionAsked(reportID: try report.requireID())
     }
 
     /// What an administrator narrows the audit log to: an action, who did it, which report.

@@ -30,6 +30,7 @@ extension BotTurn {
             switch value {
             case "delete": try await advance(.withdrawConfirm)
             case "answer": try await advance(.checkAnswer)
+            case "notify": try await advance(.notifyConfirm)
             default: try await retry("bot_use_buttons")
             }
         case .checkAnswer:
@@ -48,6 +49,18 @@ extension BotTurn {
             }
             outcome.state = nil
             outcome.replies.append(.send(esc(text("thread_sent", language)), nil))
+            outcome.replies.append(menu(language))
+        case .notifyConfirm:
+            if let messageID { outcome.replies.append(.dropButtons(messageID: messageID)) }
+            if value == "yes", let chat = flow.chat, let id = state.reportID,
+                let report = try await Report.find(id, on: db)
+            {
+                try await QuestionNotices.optIn(report: report, chat: chat, language: language, app: app, on: db)
+                outcome.replies.append(.send(esc(text("bot_notify_on", language)), nil))
+            } else {
+                outcome.replies.append(.send(esc(text("bot_notify_off", language)), nil))
+            }
+            outcome.state = nil
             outcome.replies.append(menu(language))
         case .withdrawConfirm:
             if let messageID { outcome.replies.append(.dropButtons(messageID: messageID)) }
@@ -77,6 +90,10 @@ extension BotFlow {
             ],
             [
                 InlineKeyboardButton(
+                    text: text("bot_check_notify", language), callbackData: ButtonData.answer(turn, "notify"))
+            ],
+            [
+                InlineKeyboardButton(
                     text: text("bot_check_delete", language), callbackData: ButtonData.answer(turn, "delete"))
             ],
             [menuButton("menu", "bot_main_menu", language)],
@@ -94,6 +111,10 @@ extension BotFlow {
         case .checkAnswer:
             return .send(
                 esc(text("thread_answer_label", language)) + "\n" + esc(text("thread_answer_hint", language)), nil)
+        case .notifyConfirm:
+            return q.ask(
+                "bot_notify_explain",
+                q.options([("yes", text("bot_notify_yes", language)), ("no", text("bot_notify_no", language))]))
         case .withdrawConfirm:
             return q.ask(
                 "check_delete_explain",

@@ -19,6 +19,9 @@ struct BotFlow {
     let db: any Database
     /// The keyed hash of the chat: the only thing abuse limits know the chat by.
     let chatKey: String
+    /// The chat itself, used for one thing only: keeping it, sealed, when the person asks to
+    /// be told that the moderators wrote (``QuestionNotices``).
+    var chat: Int64? = nil
     var today = KazakhstanTime.today()
 
     struct Outcome {

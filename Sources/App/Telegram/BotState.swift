@@ -9,7 +9,7 @@ enum BotStep: String, Codable, Sendable, CaseIterable {
     case prevented, preventedBy, description, recurrence, toldWhom, toldOutcome, ageBand, gender, contact, consent
     case summary, editMenu
     // Checking or withdrawing a report by its receipt code, and answering the moderators.
-    case checkCode, checkShown, withdrawConfirm, checkAnswer
+    case checkCode, checkShown, withdrawConfirm, checkAnswer, notifyConfirm
     // The self-check questionnaire.
     case selfCheck
 
@@ -18,7 +18,7 @@ enum BotStep: String, Codable, Sendable, CaseIterable {
 
     var conversation: Conversation {
         switch self {
-        case .checkCode, .checkShown, .withdrawConfirm, .checkAnswer: .check
+        case .checkCode, .checkShown, .withdrawConfirm, .checkAnswer, .notifyConfirm: .check
         case .selfCheck: .selfCheck
         default: .report
         }

@@ -49,6 +49,33 @@ final class TelegramBot: Sendable {
         alerts?.reportArrived(bot: self, database: app.db, logger: app.logger)
     }
 
+    /// A moderator wrote about a report: each chat that asked (``QuestionNotices``) is told, in
+    /// its own language, that a message waits — never its words. Sent through the chat's queue,
+    /// so it never lands inside a conversation's answer; failures are logged by kind only.
+    func questionAsked(reportID: UUID) {
+        let app = app
+        Task {
+            let watchers: [(chat: Int64, language: Language)]
+            do {
+                watchers = try await QuestionNotices.watchers(of: reportID, app: app, on: app.db)
+            } catch {
+                return app.logger.telegramFailure("telegram question notice failed", error)
+            }
+            for (chat, language) in watchers {
+                queues.enqueue(chat) { [self] in
+                    let text = TelegramText.escapeHTML(
+                        app.translations.text("bot_notice_question", language).replacingOccurrences(
+                            of: "{menu}", with: app.translations.text("bot_menu_check", language)))
+                    do {
+                        _ = try await api.sendMessage(SendMessageParameters(chatID: chat, text: text))
+                    } catch {
+                        app.logger.telegramFailure("telegram question notice failed", error)
+                    }
+                }
+            }
+        }
+    }
+
     /// Waits until every received update has been handled (for tests and shutdown).
     func idle() async { await queues.idle() }
 
@@ -86,6 +113,7 @@ final class TelegramBot: Sendable {
                 let key = BotConversation.key(chat: member.chat.id, secrets: app.secrets)
                 do {
                     try await BotConversation.query(on: app.db).filter(\.$chatKey == key).delete()
+                    try await QuestionNotices.forget(chat: member.chat.id, app: app, on: app.db)
                 } catch {
                     log("telegram conversation delete failed", error)
                 }
@@ -114,7 +142,7 @@ final class TelegramBot: Sendable {
                 let stored = row.flatMap { try? JSONDecoder().decode(BotState.self, from: Data($0.state.utf8)) }
                 let expired = row.map { now.timeIntervalSince($0.updatedAt) > BotConversation.idleLifetime } ?? false
                 let state = expired || stored?.version != BotState.currentVersion ? nil : stored
-                var outcome = try await BotFlow(app: app, db: db, chatKey: key).handle(
+                var outcome = try await BotFlow(app: app, db: db, chatKey: key, chat: chat).handle(
                     input, state: state, fallback: state?.language ?? fallback)
                 if expired, let stored {
                     outcome.replies.insert(
