@@ -67,13 +67,15 @@ class Server:
             return handle.read()
 
 
-@pytest.fixture(scope="session")
-def server(tile_server):
+def start_server(tile_server, extra_env=None):
+    """Starts the real binary on a fresh data folder; returns the `Server` once it printed its
+    address and the first administrator's one-time link."""
     binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
     data_dir = tempfile.mkdtemp(prefix="dauys-browser-")
     log_path = os.path.join(tempfile.mkdtemp(prefix="dauys-browser-log-"), "server.log")
     env = dict(os.environ)
     env.update(DAUYS_DATA_DIR=data_dir, DAUYS_TILE_URL=tile_server + "/{z}/{x}/{y}.png", LOG_LEVEL="debug")
+    env.update(extra_env or {})
     env.pop("DATABASE_URL", None)
     log = open(log_path, "w")
     # The log goes to a file, never a pipe that could fill up and stall the server.
@@ -95,11 +97,23 @@ def server(tile_server):
     if url is None or setup is None:
         process.kill()
         raise RuntimeError("server did not start:\n" + open(log_path).read())
-    yield Server(process, url, setup, data_dir, log_path)
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
-    shutil.rmtree(data_dir, ignore_errors=True)
+    server = Server(process, url, setup, data_dir, log_path)
+    server.log_file = log
+    return server
+
+
+def stop_server(server):
+    server.process.terminate()
+    server.process.wait(timeout=20)
+    server.log_file.close()
+    shutil.rmtree(server.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(tile_server):
+    started = start_server(tile_server)
+    yield started
+    stop_server(started)
 
 
 def make_driver(javascript=True, width=360, height=780):

@@ -46,7 +46,8 @@ def test_admin_pages_have_no_axe_violations(server, browser):
     report_with_javascript(browser, server, prevented=False)
     sign_in_as_moderator(browser, server)
     for path in ["/admin", "/admin/audit", "/admin/password", "/admin/hotlines", "/admin/hotlines/new", "/admin/guides",
-                 "/admin/guides/new", "/admin/faq", "/admin/faq/new", "/admin/accounts", "/admin/tokens"]:
+                 "/admin/guides/new", "/admin/faq", "/admin/faq/new", "/admin/accounts", "/admin/tokens",
+                 "/admin/reports/new"]:
         browser.get(server.url + path)
         assert violations(browser) == [], path
     browser.get(server.url + "/admin?status=pending")
