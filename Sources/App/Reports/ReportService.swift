@@ -81,7 +81,7 @@ enum ReportService {
             try await StorageHygiene.overwriteDeletedContent(on: transaction)
             try await Report.query(on: transaction).filter(\.$mergedInto == report.requireID())
                 .set(\.$mergedInto, to: nil).set(\.$status, to: ReportStatus.pending.rawValue)
-                .update()
+                .set(\.$closedAt, to: nil).update()
             try await AuditEntry.query(on: transaction).filter(\.$reportID == report.requireID())
                 .filter(\.$action ~~ AuditEntry.actionsQuotingText).set(\.$detail, to: AuditEntry.withdrawnDetail)
                 .update()
