@@ -170,7 +170,59 @@ import VaporTesting
             let forged = try await app.send(
                 .GET, "/admin", headers: ["Cookie": "dauys_admin=" + TokenHashing.sha256(id)])
             #expect(forged.headers.first(name: .location) == "/admin/login")
+            // Made-up cookies, however many, store nothing.
+            for _ in 0..<5 {
+                _ = try await app.send(.GET, "/admin", headers: ["Cookie": "dauys_admin=" + TokenHashing.randomToken()])
+            }
+            #expect(try await SessionRecord.query(on: app.db).count() == keys.count)
             #expect(try await app.send(.GET, "/admin", headers: ["Cookie": session.cookie]).status == .ok)
+        }
+    }
+
+    /// Each step of signing in gets a new session id: the id of the password step, which a
+    /// shoulder-surfer or a planted cookie might know, opens nothing once the code is given.
+    @Test func eachStepOfSigningInGetsANewSessionId() async throws {
+        try await withApp { app in
+            let (account, _) = try await app.makeModerator(role: .moderator)
+            let login = try await app.postLogin(email: account.email, password: "correct horse battery staple")
+            let passwordStep = "dauys_admin=" + (try #require(login.headers.setCookie?["dauys_admin"])).string
+            let prompt = try await app.send(.GET, "/admin/second-factor", headers: ["Cookie": passwordStep])
+            #expect(prompt.status == .ok)
+            let token = try #require(prompt.body.string.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)
+            let verified = try await app.send(
+                .POST, "/admin/second-factor", headers: ["Cookie": passwordStep],
+                form: [("code", try await app.authenticatorCode(for: account)), ("csrf", String(token))])
+            let signedIn = "dauys_admin=" + (try #require(verified.headers.setCookie?["dauys_admin"])).string
+            #expect(signedIn != passwordStep)
+            #expect(try await app.send(.GET, "/admin", headers: ["Cookie": signedIn]).status == .ok)
+            let old = try await app.send(.GET, "/admin", headers: ["Cookie": passwordStep])
+            #expect(old.headers.first(name: .location) == "/admin/login")
+            #expect(try await SessionRecord.query(on: app.db).count() == 1)
+        }
+    }
+
+    /// A session ends after 30 minutes without activity, and after 8 hours whatever happens.
+    @Test(arguments: ["idle", "absolute"])
+    func sessionsExpire(_ how: String) async throws {
+        try await withApp { app in
+            let session = try await app.signIn(role: .moderator)
+            #expect(try await app.send(.GET, "/admin", headers: ["Cookie": session.cookie]).status == .ok)
+            let record = try #require(try await SessionRecord.query(on: app.db).first())
+            let now = Date().timeIntervalSince1970
+            if how == "idle" {
+                record.data["seen"] = String(now - AdminSession.idleLifetime - 1)
+            } else {
+                record.data["started"] = String(now - AdminSession.absoluteLifetime - 1)
+                record.data["seen"] = String(now - 5)
+            }
+            try await record.save(on: app.db)
+            let expired = try await app.send(.GET, "/admin", headers: ["Cookie": session.cookie])
+            #expect(expired.headers.first(name: .location) == "/admin/login")
+            let posted = try await app.send(
+                .POST, "/admin/reports/new", headers: ["Cookie": session.cookie], form: [("csrf", session.csrf)])
+            #expect(posted.headers.first(name: .location) == "/admin/login")
+            let left = try await SessionRecord.query(on: app.db).all().map { $0.data.snapshot }
+            #expect(left.isEmpty, "\(left)")
         }
     }
 }

@@ -10,8 +10,12 @@ import Vapor
 struct HashedSessionDriver: AsyncSessionDriver {
     private func stored(_ id: SessionID) -> SessionID { SessionID(string: TokenHashing.sha256(id.string)) }
 
+    /// Vapor creates a session for every request that brings an unknown session cookie, even
+    /// with nothing in it: stored, anyone sending made-up cookies would fill the table. An empty
+    /// session gets an id that is never stored — reading it back finds nothing, as it should.
     func createSession(_ data: SessionData, for request: Request) async throws -> SessionID {
         let id = SessionID(string: TokenHashing.randomToken())
+        guard !data.snapshot.isEmpty else { return id }
         try await SessionRecord(key: stored(id), data: data).create(on: request.db)
         return id
     }
