@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import Vapor
+import VaporTesting
 
 @testable import App
 
@@ -34,6 +36,37 @@ import Testing
             String(repeating: "A", count: 10_000),
         ] {
             #expect(ReceiptCode.normalize(typed) == nil, "\(typed.prefix(30))")
+        }
+    }
+
+    /// Reports sent before receipt codes were stored as keyed hashes keep their bcrypt hash;
+    /// their reporters' codes still open them, and only theirs.
+    @Test func aCodeStoredWithBcryptStillOpensItsReport() async throws {
+        try await withApp { app in
+            let code = try await app.submitReport()
+            let report = try await app.report(receipt: code)
+            report.receiptHash = try await app.slowHash(code)
+            try await report.save(on: app.db)
+            #expect(report.receiptHash.hasPrefix("$2"))
+            let look = try await app.send(.POST, "/api/v1/receipt", json: ["code": code])
+            #expect(look.status == .ok)
+            var wrong = Array(code)
+            wrong[0] = wrong[0] == "A" ? "B" : "A"
+            #expect(try await ReportService.find(receipt: String(wrong), app: app, on: app.db) == nil)
+        }
+    }
+
+    @Test func aKeyedHashAcceptsOnlyItsCode() async throws {
+        try await withApp { app in
+            let code = ReceiptCode.generate(), other = ReceiptCode.generate()
+            let stored = ReceiptCode.keyedHash(for: code, key: app.secrets.receiptHashKey)
+            let own = try await ReceiptCode.matches(code, stored: stored, app: app)
+            let another = try await ReceiptCode.matches(other, stored: stored, app: app)
+            #expect(own && !another)
+            // Another server's secret makes another hash.
+            let elsewhere = ReceiptCode.keyedHash(for: code, key: SymmetricKey(size: .bits256))
+            let acceptedElsewhere = try await ReceiptCode.matches(code, stored: elsewhere, app: app)
+            #expect(elsewhere != stored && !acceptedElsewhere)
         }
     }
 }

@@ -5,8 +5,10 @@ import Vapor
 /// Each purpose gets its own key through HKDF, so a key that leaks through one feature says
 /// nothing about the others.
 struct Secrets: Sendable {
-    /// Indexes receipt codes (a short keyed hash narrows the lookup; bcrypt verifies).
+    /// Indexes receipt codes (a short keyed hash finds the row).
     let receiptLookupKey: SymmetricKey
+    /// Verifies receipt codes (the full keyed hash stored with the report, SPEC §2).
+    let receiptHashKey: SymmetricKey
     /// Seeds the random displacement of public locations (SPEC §6).
     let locationKey: SymmetricKey
     /// Encrypts reporters' contact details at rest.
@@ -24,6 +26,7 @@ struct Secrets: Sendable {
                 inputKeyMaterial: master, salt: Data("dauys".utf8), info: Data(purpose.utf8), outputByteCount: 32)
         }
         receiptLookupKey = derive("receipt-lookup")
+        receiptHashKey = derive("receipt-hash")
         locationKey = derive("location-displacement")
         contactKey = derive("contact-encryption")
         telegramChatKey = derive("telegram-chat")

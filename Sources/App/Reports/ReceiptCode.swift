@@ -3,9 +3,11 @@ import Vapor
 /// The receipt code a reporter gets once, at submission (SPEC §2).
 ///
 /// 16 characters from a 32-letter alphabet without look-alikes (no 0/O, 1/I), so 80 random
-/// bits, shown as `XXXX-XXXX-XXXX-XXXX`. The server stores a bcrypt hash to verify a code and
-/// a short keyed hash (12 hex digits) that narrows the lookup to a handful of rows without
-/// being enough to confirm a guess on its own.
+/// bits, shown as `XXXX-XXXX-XXXX-XXXX`. The server stores a keyed hash (HMAC-SHA-256 under a
+/// key derived from the server secret, SPEC §2) to verify a code — a slow password hash adds
+/// nothing against guessing 80 random bits and capped intake at 17 reports a second — and a
+/// short keyed hash (12 hex digits, another key) that finds the row. Reports stored before
+/// keep their bcrypt hash, which still verifies, until they are gone.
 enum ReceiptCode {
     static let alphabet = Array("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
 
@@ -31,6 +33,24 @@ enum ReceiptCode {
         }
         guard characters.count == 16, characters.allSatisfy(alphabet.contains) else { return nil }
         return stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
+    }
+
+    /// How stored keyed hashes begin; bcrypt hashes begin with `$2`.
+    static let keyedHashPrefix = "hmac-sha256:"
+
+    static func keyedHash(for code: String, key: SymmetricKey) -> String {
+        keyedHashPrefix
+            + HMAC<SHA256>.authenticationCode(for: Data(code.utf8), using: key).map { String(format: "%02x", $0) }
+            .joined()
+    }
+
+    /// Whether `code` is the one `stored` was made from: a keyed hash compared in constant time,
+    /// or (for reports stored before keyed hashes) bcrypt off the event loop.
+    static func matches(_ code: String, stored: String, app: Application) async throws -> Bool {
+        if stored.hasPrefix(keyedHashPrefix) {
+            return TokenHashing.constantTimeEquals(keyedHash(for: code, key: app.secrets.receiptHashKey), stored)
+        }
+        return try await app.slowVerify(code, hash: stored)
     }
 
     static func lookupKey(for code: String, key: SymmetricKey) -> String {

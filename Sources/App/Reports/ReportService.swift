@@ -49,7 +49,7 @@ enum ReportService {
         report.isDemo = false
         report.createdAt = KazakhstanTime.toTheHour(now)
         report.receiptLookup = ReceiptCode.lookupKey(for: code, key: app.secrets.receiptLookupKey)
-        report.receiptHash = try await app.slowHash(code)
+        report.receiptHash = ReceiptCode.keyedHash(for: code, key: app.secrets.receiptHashKey)
         report.id = UUID()
         try await database.transaction { transaction in
             try await report.create(on: transaction)
@@ -63,7 +63,7 @@ enum ReportService {
         guard let code = ReceiptCode.normalize(typed) else { return nil }
         let lookup = ReceiptCode.lookupKey(for: code, key: app.secrets.receiptLookupKey)
         let candidates = try await Report.query(on: database).filter(\.$receiptLookup == lookup).limit(20).all()
-        for candidate in candidates where try await app.slowVerify(code, hash: candidate.receiptHash) {
+        for candidate in candidates where try await ReceiptCode.matches(code, stored: candidate.receiptHash, app: app) {
             return candidate
         }
         return nil
