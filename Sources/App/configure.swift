@@ -65,6 +65,11 @@ func configure(_ app: Application, config: AppConfig) async throws {
         directory: config.dataDirectory + "/tiles", maxBytes: config.tileCacheBytes, upstream: config.tileURL,
         userAgent: "Dauys-tile-proxy/1.0\(contact)")
 
+    // A server told to stop stops within seconds (SIGTERM is followed by SIGKILL): requests
+    // still open after 3 seconds — a hung tile fetch, a client that went quiet mid-request —
+    // are cut off, after the bot's own grace period (``TelegramBot/shutdownGrace``).
+    app.http.server.configuration.shutdownTimeout = .seconds(3)
+
     // Outbound requests for tiles must not hang a visitor's request.
     app.http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
 

@@ -79,6 +79,9 @@ final class TelegramBot: Sendable {
     /// Waits until every received update has been handled (for tests and shutdown).
     func idle() async { await queues.idle() }
 
+    /// Cancels every update still waiting or running: stopping, after its grace period.
+    func cancelUnfinished() { queues.cancelAll() }
+
     // MARK: Handling one update
 
     private func handle(_ update: Update) async {
@@ -223,8 +226,35 @@ final class TelegramBot: Sendable {
 }
 
 extension TelegramBot: LifecycleHandler {
-    /// Updates already acknowledged are finished before the database closes.
-    func shutdownAsync(_ application: Application) async { await idle() }
+    /// How long stopping waits for updates already acknowledged. With the Bot API unreachable a
+    /// single message can take minutes of timeouts and retries; a server told to stop must stop
+    /// (SIGTERM is followed by SIGKILL). What is cut short is a reply not sent: each update's
+    /// conversation state is committed in one transaction, so none is half-applied.
+    static let shutdownGrace: Duration = .seconds(3)
+
+    func shutdownAsync(_ application: Application) async { await stop() }
+
+    /// Waits for the updates under way, at most ``shutdownGrace``, then cancels what is left.
+    func stop() async {
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [self] in
+                await idle()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.shutdownGrace)
+                return false
+            }
+            let first = await group.next() ?? true
+            // Cancelling the unfinished updates lets the waiting `idle()` return too.
+            if !first { queues.cancelAll() }
+            group.cancelAll()
+            return first
+        }
+        if !finished {
+            app.logger.warning("Stopped with Telegram updates unfinished: the Bot API did not answer in time.")
+        }
+    }
 }
 
 /// Per-chat queues: updates of one chat run one after another, different chats in parallel.
@@ -232,6 +262,8 @@ final class ChatQueues: Sendable {
     private struct Queues {
         var counter = 0
         var tails: [Int64: (id: Int, task: Task<Void, Never>)] = [:]
+        /// Every task not finished yet, waiting or running, so shutdown can cancel them all.
+        var unfinished: [Int: Task<Void, Never>] = [:]
     }
     private let queues = NIOLockedValueBox(Queues())
 
@@ -243,10 +275,12 @@ final class ChatQueues: Sendable {
             let id = queues.counter
             let task = Task {
                 await previous?.value
-                await work()
+                // Cancelled while waiting its turn (shutdown): not started at all.
+                if !Task.isCancelled { await work() }
                 self.finished(chat, id: id)
             }
             queues.tails[chat] = (id, task)
+            queues.unfinished[id] = task
             return task
         }
     }
@@ -254,7 +288,13 @@ final class ChatQueues: Sendable {
     private func finished(_ chat: Int64, id: Int) {
         queues.withLockedValue { queues in
             if queues.tails[chat]?.id == id { queues.tails[chat] = nil }
+            queues.unfinished[id] = nil
         }
+    }
+
+    /// Cancels every update still waiting or running (shutdown, after its grace period).
+    func cancelAll() {
+        for task in queues.withLockedValue({ Array($0.unfinished.values) }) { task.cancel() }
     }
 
     func idle() async {

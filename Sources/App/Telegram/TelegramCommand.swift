@@ -22,13 +22,21 @@ struct TelegramCommand: AsyncCommand {
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { poller.cancel() }
+            source.setEventHandler {
+                poller.cancel()
+                // The poller waits for the batch under way; a Bot API that does not answer must
+                // not keep the process alive.
+                Task {
+                    try? await Task.sleep(for: TelegramBot.shutdownGrace)
+                    bot.cancelUnfinished()
+                }
+            }
             source.resume()
             return source
         }
         context.console.print("Dauys Telegram bot is polling. Press Ctrl-C to stop.")
         await poller.value
-        await bot.idle()
+        await bot.stop()
         signals.forEach { $0.cancel() }
     }
 }
