@@ -46,6 +46,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreateReportMessages())
     app.migrations.add(AddMerges())
     app.migrations.add(CreateQuestionWatches())
+    app.migrations.add(CreatePublicChanges())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)
@@ -80,6 +81,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
         app.lifecycle.use(bot)
     }
 
+    app.clusterCache = ClusterCache()
     app.rateLimiter = RateLimiter()
     app.signInThrottle = SignInThrottle()
     app.dummyPasswordHash = try await app.slowHash(TokenHashing.randomToken())

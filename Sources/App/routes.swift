@@ -38,6 +38,7 @@ func routes(_ app: Application) throws {
     app.get("healthz", use: health)
     api.get("incidents", use: mapAPI.incidents)
     api.get("incidents", "density", use: mapAPI.density)
+    api.get("incidents", "clusters", use: mapAPI.clusters)
     api.get("incidents", ":id", use: mapAPI.incident)
     api.get("cities", use: mapAPI.cities)
     api.get("stats", use: statistics.api)

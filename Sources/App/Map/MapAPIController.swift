@@ -13,6 +13,25 @@ struct MapAPIController {
         return response
     }
 
+    /// The map's view: pins where it holds few incidents, red/blue clusters where it holds many.
+    /// `zoom` (0–19) is required; `bbox` and the map's filters narrow it.
+    @Sendable func clusters(req: Request) async throws -> ClusterView {
+        var query = try req.query.decode([String: String].self)
+        let rawZoom = query.removeValue(forKey: "zoom")
+        var errors: [String: String] = [:]
+        let zoom = rawZoom.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if zoom == nil || !(0...19).contains(zoom!) { errors["zoom"] = "error_zoom" }
+        let filters: IncidentFilters
+        do {
+            filters = try IncidentFilters.parse(query, knownCities: Set(try await cityIndex(req.db).keys))
+        } catch var error as AppError {
+            error.fields.merge(errors) { first, _ in first }
+            throw error
+        }
+        guard let zoom, errors.isEmpty else { throw AppError.validation(errors) }
+        return try await ClusterQueries.view(filters, zoom: zoom, app: req.application, on: req.db)
+    }
+
     /// The "more often / less often" layer: counts per 1 km cell and per city.
     @Sendable func density(req: Request) async throws -> DensityMap {
         let cities = try await cityIndex(req.db)

@@ -136,6 +136,7 @@ enum ModerationService {
         let hasPin = report.publicLatitude != nil
         try await SerialWrites.transaction(on: database) { transaction in
             try await changeStatus(of: report, from: seen, to: .published, by: account, on: transaction, now: now)
+            try await PublicChanges.bump(on: transaction)
             try await report.save(on: transaction)
             try await AuditEntry(
                 account: account, action: "publish", reportID: report.id,
@@ -159,6 +160,7 @@ enum ModerationService {
         }
         try await SerialWrites.transaction(on: database) { transaction in
             try await changeStatus(of: report, from: seen, to: .rejected, by: account, on: transaction, now: now)
+            try await PublicChanges.bump(on: transaction)
             report.status = ReportStatus.rejected.rawValue
             report.rejectionCode = code.rawValue
             report.rejectionReason = note
@@ -185,6 +187,7 @@ enum ModerationService {
         guard seen == .pending || seen == .rejected else { throw AppError.conflict }
         try await SerialWrites.transaction(on: database) { transaction in
             try await changeStatus(of: report, from: seen, to: .archived, by: account, on: transaction, now: now)
+            try await PublicChanges.bump(on: transaction)
             report.status = ReportStatus.archived.rawValue
             report.publicLatitude = nil
             report.publicLongitude = nil

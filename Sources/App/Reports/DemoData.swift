@@ -75,6 +75,7 @@ enum DemoData {
             let batch = reports
             try await database.transaction { transaction in
                 for report in batch { try await report.create(on: transaction) }
+                try await PublicChanges.bump(on: transaction)
             }
             made += batch.count
         }

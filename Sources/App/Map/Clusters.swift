@@ -1,0 +1,212 @@
+import Fluent
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+/// What the map draws for one view (SPEC §7 `GET /incidents/clusters`): where the view holds
+/// few enough incidents, each one as a pin; otherwise clusters with how many of them were not
+/// stopped (red) and stopped (blue). A browser never receives more than ``ClusterQueries/maxPoints``
+/// pins, or a few hundred clusters, at any zoom.
+struct ClusterView: Content {
+    struct Cluster: Content, Equatable {
+        var latitude: Double
+        var longitude: Double
+        var count: Int
+        /// How many of them were stopped (blue); the rest were not (red).
+        var prevented: Int
+        /// The box the cluster's incidents lie in, for zooming into it.
+        var south: Double
+        var west: Double
+        var north: Double
+        var east: Double
+    }
+
+    /// One incident's pin. The words come from `GET /incidents/{id}` when its popup opens.
+    struct Point: Content, Equatable {
+        var id: UUID
+        var latitude: Double
+        var longitude: Double
+        var prevented: Bool
+    }
+
+    var zoom: Int
+    /// Incidents with a pin in the view.
+    var total: Int
+    var clusters: [Cluster]
+    var points: [Point]
+}
+
+enum ClusterQueries {
+    /// Up to this many incidents in a view come as pins; more come as clusters.
+    static let maxPoints = 2000
+    /// A cluster cell is about a quarter of a 256-pixel map tile wide.
+    static func cellDegrees(zoom: Int) -> Double { 90 / Double(1 << zoom) }
+
+    /// A public map point (published points lie on a 250 m grid, so there are few of them)
+    /// with how many incidents it holds and how many of those were stopped.
+    struct Place: Sendable {
+        var latitude: Double
+        var longitude: Double
+        var total: Int
+        var prevented: Int
+    }
+
+    static func view(
+        _ filters: IncidentFilters, zoom: Int, maxPoints: Int = maxPoints, app: Application, on database: any Database
+    ) async throws -> ClusterView {
+        let places = try await places(filters, app: app, on: database)
+        let inView =
+            filters.bbox.map { box in
+                places.filter {
+                    $0.latitude >= box.minLat && $0.latitude <= box.maxLat && $0.longitude >= box.minLon
+                        && $0.longitude <= box.maxLon
+                }
+            } ?? places
+        let total = inView.reduce(0) { $0 + $1.total }
+        if total <= maxPoints {
+            return ClusterView(
+                zoom: zoom, total: total, clusters: [],
+                points: try await points(filters, limit: maxPoints, on: database))
+        }
+        let size = cellDegrees(zoom: zoom)
+        struct Cell: Hashable {
+            var x: Int
+            var y: Int
+        }
+        var cells: [Cell: (count: Int, prevented: Int, latitude: Double, longitude: Double, box: ClusterView.Cluster)] =
+            [:]
+        for place in inView {
+            let cell = Cell(
+                x: Int(((place.longitude + 180) / size).rounded(.down)),
+                y: Int(((place.latitude + 90) / size).rounded(.down)))
+            var entry =
+                cells[cell]
+                ?? (
+                    0, 0, 0, 0,
+                    ClusterView.Cluster(
+                        latitude: 0, longitude: 0, count: 0, prevented: 0, south: place.latitude, west: place.longitude,
+                        north: place.latitude, east: place.longitude)
+                )
+            entry.count += place.total
+            entry.prevented += place.prevented
+            entry.latitude += place.latitude * Double(place.total)
+            entry.longitude += place.longitude * Double(place.total)
+            entry.box.south = min(entry.box.south, place.latitude)
+            entry.box.north = max(entry.box.north, place.latitude)
+            entry.box.west = min(entry.box.west, place.longitude)
+            entry.box.east = max(entry.box.east, place.longitude)
+            cells[cell] = entry
+        }
+        let clusters = cells.sorted { ($0.key.y, $0.key.x) < ($1.key.y, $1.key.x) }.map { _, entry in
+            var cluster = entry.box
+            cluster.count = entry.count
+            cluster.prevented = entry.prevented
+            cluster.latitude = rounded(entry.latitude / Double(entry.count))
+            cluster.longitude = rounded(entry.longitude / Double(entry.count))
+            return cluster
+        }
+        return ClusterView(zoom: zoom, total: total, clusters: clusters, points: [])
+    }
+
+    /// The pins of a view that holds few incidents: public columns only, no model decoding.
+    private static func points(
+        _ filters: IncidentFilters, limit: Int, on database: any Database
+    ) async throws -> [ClusterView.Point] {
+        try await filters.apply(
+            to: database.sql().select().column("id").column("public_latitude").column("public_longitude")
+                .column("prevented").from(Report.schema),
+            pinsOnly: true
+        ).orderBy("id").limit(limit).all().map { row in
+            ClusterView.Point(
+                id: try row.decode(column: "id", as: UUID.self),
+                latitude: try row.decode(column: "public_latitude", as: Double.self),
+                longitude: try row.decode(column: "public_longitude", as: Double.self),
+                prevented: try row.decode(column: "prevented", as: Bool.self))
+        }
+    }
+
+    /// Every public point the filters (without the view's box) let through, with its counts:
+    /// one GROUP BY over the published reports, kept until the published set changes
+    /// (``PublicChanges``) so panning and zooming never read the reports again.
+    static func places(
+        _ filters: IncidentFilters, app: Application, on database: any Database
+    ) async throws
+        -> [Place]
+    {
+        var whole = filters
+        whole.bbox = nil
+        let version = try await PublicChanges.current(on: database)
+        let key = whole.cacheKey
+        if let cached = app.clusterCache.places(for: key, version: version) { return cached }
+        let sql = try database.sql()
+        let rows = try await whole.apply(
+            to: sql.select().column("public_latitude").column("public_longitude")
+                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                .column(
+                    SQLFunction(
+                        "SUM", args: SQLRaw("CASE WHEN prevented THEN 1 ELSE 0 END")), as: "stopped"
+                )
+                .from(Report.schema).groupBy("public_latitude").groupBy("public_longitude"),
+            pinsOnly: true
+        ).all()
+        let places = try rows.map { row in
+            Place(
+                latitude: try row.decode(column: "public_latitude", as: Double.self),
+                longitude: try row.decode(column: "public_longitude", as: Double.self),
+                total: try row.decode(column: "n", as: Int.self),
+                prevented: try row.decode(column: "stopped", as: Int.self))
+        }
+        app.clusterCache.store(places, for: key, version: version)
+        return places
+    }
+
+    private static func rounded(_ degrees: Double) -> Double { (degrees * 1_000_000).rounded() / 1_000_000 }
+}
+
+extension IncidentFilters {
+    /// The filters that decide which incidents count, as one string (the view's box and the
+    /// page are not part of it).
+    var cacheKey: String {
+        [
+            from ?? "", to ?? "", kinds.map(\.rawValue).sorted().joined(separator: ","),
+            placeTypes.map(\.rawValue).sorted().joined(separator: ","), perpetrator?.rawValue ?? "",
+            prevented.map { $0 ? "1" : "0" } ?? "", city ?? "",
+        ].joined(separator: "|")
+    }
+}
+
+/// The public points per filter set, for the published set's current version. Each instance
+/// keeps its own; a version read from the database says when one is stale.
+final class ClusterCache: Sendable {
+    static let maxFilterSets = 64
+    private struct State {
+        var version: Int64 = -1
+        var entries: [String: [ClusterQueries.Place]] = [:]
+    }
+    private let state = NIOLockedValueBox(State())
+
+    func places(for key: String, version: Int64) -> [ClusterQueries.Place]? {
+        state.withLockedValue { $0.version == version ? $0.entries[key] : nil }
+    }
+
+    func store(_ places: [ClusterQueries.Place], for key: String, version: Int64) {
+        state.withLockedValue { state in
+            if state.version != version {
+                state.version = version
+                state.entries = [:]
+            }
+            if state.entries.count >= Self.maxFilterSets { state.entries.removeAll() }
+            state.entries[key] = places
+        }
+    }
+}
+
+extension Application {
+    private struct ClusterCacheKey: StorageKey { typealias Value = ClusterCache }
+
+    /// Set once in `configure`.
+    var clusterCache: ClusterCache {
+        get { storage[ClusterCacheKey.self] ?? ClusterCache() }
+        set { storage[ClusterCacheKey.self] = newValue }
+    }
+}

@@ -1,0 +1,43 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// A counter that moves whenever the set of published incidents changes: a report published,
+/// taken down, merged away or withdrawn while public, demo data added. Views computed from the
+/// published set (the map's clusters) are cached under it, so a cache is right the moment the
+/// counter moves — on every instance, since the counter lives in the database.
+enum PublicChanges {
+    static let table = "public_changes"
+
+    /// Moves the counter, inside the transaction that changes the published set.
+    static func bump(on database: any Database) async throws {
+        try await database.sql().update(table).set(SQLIdentifier("version"), to: SQLRaw("version + 1"))
+            .where("id", .equal, 1).run()
+    }
+
+    /// The counter now: one primary-key read.
+    static func current(on database: any Database) async throws -> Int64 {
+        try await database.sql().select().column("version").from(table).where("id", .equal, 1).first()?
+            .decode(column: "version", as: Int64.self) ?? 0
+    }
+}
+
+struct CreatePublicChanges: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(PublicChanges.table)
+            .field("id", .int, .identifier(auto: false))
+            .field("version", .int64, .required)
+            .create()
+        try await database.sql().insert(into: PublicChanges.table).columns("id", "version").values(
+            SQLBind(1), SQLBind(Int64(1))
+        ).run()
+        // The index the map's and statistics' reads of the published set use.
+        try await database.sql().create(index: "reports_published_place").on(Report.schema)
+            .column("status").column("public_latitude").column("public_longitude").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "reports_published_place").run()
+        try await database.schema(PublicChanges.table).delete()
+    }
+}

@@ -1,0 +1,109 @@
+import Fluent
+import Testing
+import Vapor
+import VaporTesting
+
+@testable import App
+
+/// Issue #14: the map asks for its view only — pins where there are few incidents, red/blue
+/// clusters where there are many — and the answer follows every publication and take-down.
+@Suite struct ClusterTests {
+    func clusters(_ app: Application, _ query: String) async throws -> ClusterView {
+        let response = try await app.send(.GET, "/api/v1/incidents/clusters?" + query)
+        #expect(response.status == .ok, "\(response.body.string)")
+        return try response.content.decode(ClusterView.self)
+    }
+
+    @Test func aQuietViewGetsPinsWithoutWordsAndNothingUnpublished() async throws {
+        try await withApp { app in
+            let published = try await app.submitReport()
+            try await app.publish(receipt: published)
+            let stopped = try await app.submitReport(["prevented": true, "preventedBy": "bystander"])
+            try await app.publish(receipt: stopped)
+            _ = try await app.submitReport()  // pending
+            let rejected = try await app.submitReport()
+            let (moderator, _) = try await app.makeModerator(role: .moderator)
+            try await ModerationService.reject(
+                try await app.report(receipt: rejected), code: .spam, reason: nil, by: moderator, on: app.db)
+
+            let response = try await app.send(.GET, "/api/v1/incidents/clusters?zoom=12&bbox=76.7,43.1,77.1,43.4")
+            #expect(!response.body.string.contains("description") && !response.body.string.contains("Мужчина"))
+            let view = try response.content.decode(ClusterView.self)
+            #expect(view.total == 2 && view.clusters.isEmpty)
+            #expect(
+                Set(view.points.map(\.id))
+                    == Set([
+                        try await app.report(receipt: published).requireID(),
+                        try await app.report(receipt: stopped).requireID(),
+                    ]))
+            #expect(view.points.filter(\.prevented).count == 1)
+            // The pins are the public points, never the exact ones.
+            let exact = try await app.report(receipt: published)
+            #expect(view.points.allSatisfy { $0.latitude != exact.latitude || $0.longitude != exact.longitude })
+            // Outside the box, nothing.
+            #expect(try await clusters(app, "zoom=12&bbox=50,40,51,41").total == 0)
+        }
+    }
+
+    @Test func aBusyViewGetsRedAndBlueClustersThatAddUp() async throws {
+        try await withApp { app in
+            let made = try await DemoData.make(count: 400, published: true, app: app, on: app.db, seed: 7)
+            #expect(made == 400)
+            let pinned = try await Report.query(on: app.db).filter(\.$publicLatitude != nil).all()
+            let view = try await ClusterQueries.view(IncidentFilters(), zoom: 5, maxPoints: 50, app: app, on: app.db)
+            #expect(view.points.isEmpty && !view.clusters.isEmpty)
+            #expect(view.total == pinned.count && view.clusters.reduce(0) { $0 + $1.count } == pinned.count)
+            #expect(view.clusters.reduce(0) { $0 + $1.prevented } == pinned.filter(\.prevented).count)
+            for cluster in view.clusters {
+                #expect(cluster.south <= cluster.latitude && cluster.latitude <= cluster.north)
+                #expect(cluster.west <= cluster.longitude && cluster.longitude <= cluster.east)
+            }
+            // Closer in, the same incidents in more, smaller clusters.
+            let closer = try await ClusterQueries.view(IncidentFilters(), zoom: 9, maxPoints: 50, app: app, on: app.db)
+            #expect(closer.clusters.count > view.clusters.count)
+            // Filters narrow the clusters as they narrow the pins.
+            var onlyStopped = IncidentFilters()
+            onlyStopped.prevented = true
+            let stopped = try await ClusterQueries.view(onlyStopped, zoom: 5, maxPoints: 50, app: app, on: app.db)
+            #expect(stopped.total == pinned.filter(\.prevented).count)
+            #expect(stopped.clusters.allSatisfy { $0.prevented == $0.count })
+        }
+    }
+
+    @Test func theViewFollowsEveryPublicationAndTakeDown() async throws {
+        try await withApp { app in
+            let first = try await app.submitReport()
+            try await app.publish(receipt: first)
+            #expect(try await clusters(app, "zoom=5").total == 1)
+            let second = try await app.submitReport()
+            try await app.publish(receipt: second)
+            #expect(try await clusters(app, "zoom=5").total == 2)
+            let (moderator, _) = try await app.makeModerator(role: .moderator)
+            try await ModerationService.reject(
+                try await app.report(receipt: first), code: .identifying_details, reason: nil, by: moderator,
+                on: app.db)
+            #expect(try await clusters(app, "zoom=5").total == 1)
+            _ = try await app.send(.DELETE, "/api/v1/receipt", json: ["code": second])
+            #expect(try await clusters(app, "zoom=5").total == 0)
+        }
+    }
+
+    @Test func badViewsAreRefusedByName() async throws {
+        try await withApp { app in
+            for (query, field) in [
+                ("", "zoom"), ("zoom=20", "zoom"), ("zoom=five", "zoom"), ("zoom=5&bbox=1,2,3", "bbox"),
+                ("zoom=5&city=atlantis", "city"), ("zoom=-1&prevented=maybe", "prevented"),
+            ] {
+                let response = try await app.send(.GET, "/api/v1/incidents/clusters?" + query)
+                #expect(response.status == .badRequest, "\(query)")
+                let error = try response.content.decode(ErrorBody.self)
+                #expect(error.error.fields?[field] != nil, "\(query): \(response.body.string)")
+            }
+        }
+    }
+
+    struct ErrorBody: Decodable {
+        struct Inner: Decodable { var fields: [String: String]? }
+        var error: Inner
+    }
+}
