@@ -8,7 +8,6 @@ packages=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || packages+=("$1"); }
 
 need libjs-leaflet
-need libjs-leaflet.markercluster
 need libjs-chart.js
 need libqrencode-dev  # built into the server: the QR code of a moderator's second factor
 if [[ "${1:-}" == "--test" ]]; then

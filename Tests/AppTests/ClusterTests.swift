@@ -61,6 +61,9 @@ import VaporTesting
             // Closer in, the same incidents in more, smaller clusters.
             let closer = try await ClusterQueries.view(IncidentFilters(), zoom: 9, maxPoints: 50, app: app, on: app.db)
             #expect(closer.clusters.count > view.clusters.count)
+            // At street level, pins on their own (the city's pins, up to 2,000).
+            let street = try await ClusterQueries.view(IncidentFilters(), zoom: 14, app: app, on: app.db)
+            #expect(street.clusters.isEmpty && street.points.count == pinned.count)
             // Filters narrow the clusters as they narrow the pins.
             var onlyStopped = IncidentFilters()
             onlyStopped.prevented = true

@@ -199,7 +199,9 @@ def marker_colours(driver, server):
     driver.execute_script(
         "var b = window.dauysPins.getBounds(); window.dauysMap.fitBounds(b, {animate: false});"
         "if (window.dauysMap.getZoom() < 14) window.dauysMap.setView(b.getCenter(), 14, {animate: false});")
-    time.sleep(1)
+    # The map asks for its new view a moment after it stops moving.
+    time.sleep(0.5)
+    wait(driver).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-loaded") is not None)
     paths = driver.find_elements(By.CSS_SELECTOR, "#map path.pin-not-prevented, #map path.pin-prevented")
     return [(p.get_attribute("class"), p.get_attribute("stroke")) for p in paths]
 
@@ -214,7 +216,8 @@ def open_popup_with(driver, server, selector, text):
     assert len(points) == 1, f"{len(points)} published incidents say {text!r}"
     lon, lat = points[0]
     driver.execute_script(f"window.dauysMap.setView([{lat}, {lon}], 16, {{animate: false}})")
-    time.sleep(1)
+    time.sleep(0.5)
+    wait(driver).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-loaded") is not None)
     for pin in driver.find_elements(By.CSS_SELECTOR, selector):
         # Pins from one place share a point: close the last popup so the next one is read.
         driver.execute_script("window.dauysMap.closePopup()")

@@ -1,5 +1,5 @@
-// The public map: published incidents from /api/v1/incidents, red = not stopped,
-// blue = stopped, clustered when zoomed out; or, as a second layer, how many reports each
+// The public map: published incidents in view from /api/v1/incidents/clusters, red = not
+// stopped, blue = stopped, clustered by the server where the view holds many; or, as a second layer, how many reports each
 // 1 km square and each city holds (/api/v1/incidents/density). Popup text is inserted as text, never as HTML.
 (function () {
   var element = document.getElementById('map');
@@ -18,10 +18,13 @@
   L.tileLayer(element.getAttribute('data-tiles'), {
     maxZoom: 19, attribution: element.getAttribute('data-attribution')
   }).addTo(map);
-  // From street level on, every pin stands on its own.
-  var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, disableClusteringAtZoom: 14 });
-  map.addLayer(cluster);
-
+  // Only the view is asked for (/api/v1/incidents/clusters): pins where it holds few
+  // incidents, clusters where it holds many, each cluster's circle red and blue in the share
+  // of incidents not stopped and stopped. The server counts; the browser never holds them all.
+  var pins = L.featureGroup();
+  var clusters = L.layerGroup();
+  var incidents = L.layerGroup([pins, clusters]);
+  map.addLayer(incidents);
   function line(parent, text, strong) {
     var p = document.createElement('p');
     if (strong) { var b = document.createElement('strong'); b.textContent = text; p.appendChild(b); }
@@ -65,42 +68,88 @@
     return params;
   }
 
+  function view() {
+    var b = map.getBounds().pad(0.2);
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (n) { return n.toFixed(5); }).join(',');
+  }
+
+  function pin(point) {
+    var colour = point.prevented ? colours.prevented : colours.notPrevented;
+    var marker = L.circleMarker([point.latitude, point.longitude], {
+      radius: 9, weight: 2, color: colour, fillColor: colour, fillOpacity: 0.75,
+      className: point.prevented ? 'pin-prevented' : 'pin-not-prevented'
+    });
+    // Leaflet asks for the content again when the popup updates: ask the server once.
+    var content = null;
+    marker.bindPopup(function () { return content || (content = popup(point.id)); }, { autoPanPadding: [12, 12] });
+    return marker;
+  }
+
+  // A circle with the count, red and blue in the share of incidents not stopped and stopped;
+  // a tap zooms into the incidents it holds. Drawn with the DOM (no markup strings), so the
+  // page's Content-Security-Policy needs no inline styles.
+  function cluster(group) {
+    var size = group.count < 10 ? 34 : group.count < 100 ? 40 : group.count < 1000 ? 48 : 56;
+    var marker = L.marker([group.latitude, group.longitude], {
+      icon: L.divIcon({ html: '', className: 'incident-cluster', iconSize: [size, size] }),
+      keyboard: true, title: words('cluster', { n: String(group.count), stopped: String(group.prevented) })
+    });
+    marker.on('add', function () {
+      var circle = marker.getElement();
+      if (!circle) return;
+      var blue = Math.round(360 * group.prevented / group.count);
+      circle.style.background = 'conic-gradient(' + colours.prevented + ' 0deg ' + blue + 'deg, ' +
+        colours.notPrevented + ' ' + blue + 'deg 360deg)';
+      var label = document.createElement('span');
+      label.textContent = group.count >= 10000 ? Math.round(group.count / 1000) + 'k' : String(group.count);
+      circle.textContent = '';
+      circle.appendChild(label);
+      circle.setAttribute('data-count', String(group.count));
+      circle.setAttribute('data-prevented', String(group.prevented));
+    });
+    marker.on('click', function () {
+      var box = L.latLngBounds([group.south, group.west], [group.north, group.east]);
+      if (box.getNorth() - box.getSouth() < 0.0001 && box.getEast() - box.getWest() < 0.0001) {
+        map.setView(box.getCenter(), Math.min(map.getZoom() + 3, 18));
+      } else {
+        map.fitBounds(box.pad(0.1), { maxZoom: 18 });
+      }
+    });
+    return marker;
+  }
+
   var generation = 0;
+  // While a pin's popup is open the view is not replaced: opening it may pan the map, and
+  // reloading then would close the popup the person just opened.
+  var pinPopupOpen = false;
   function load() {
     var mine = ++generation;
-    cluster.clearLayers();
     element.removeAttribute('data-loaded');
     if (status) status.textContent = element.getAttribute('data-status');
     var params = query();
-    var count = 0;
-    function page(number) {
-      params.set('perPage', '1000');
-      params.set('page', String(number));
-      return fetch('/api/v1/incidents?' + params.toString(), { headers: { Accept: 'application/geo+json' } })
-        .then(function (response) { return response.ok ? response.json() : { features: [], total: 0 }; })
-        .then(function (collection) {
-          if (mine !== generation) return;
-          var markers = collection.features.map(function (feature) {
-            var prevented = feature.properties.prevented;
-            var marker = L.circleMarker([feature.geometry.coordinates[1], feature.geometry.coordinates[0]], {
-              radius: 9, weight: 2, color: prevented ? colours.prevented : colours.notPrevented,
-              fillColor: prevented ? colours.prevented : colours.notPrevented, fillOpacity: 0.75,
-              className: prevented ? 'pin-prevented' : 'pin-not-prevented'
-            });
-            // Leaflet asks for the content again when the popup updates: ask the server once.
-            var content = null;
-            marker.bindPopup(function () { return content || (content = popup(feature.id)); });
-            return marker;
-          });
-          cluster.addLayers(markers);
-          count += markers.length;
-          if (collection.features.length === 1000 && number * 1000 < collection.total) return page(number + 1);
-          if (status) status.textContent = '';
-          element.setAttribute('data-loaded', String(count));
-        });
-    }
-    page(1).catch(function () { if (status) status.textContent = ''; });
+    params.set('zoom', String(map.getZoom()));
+    params.set('bbox', view());
+    fetch('/api/v1/incidents/clusters?' + params.toString(), { headers: { Accept: 'application/json' } })
+      .then(function (response) { return response.ok ? response.json() : { clusters: [], points: [] }; })
+      .then(function (result) {
+        if (mine !== generation) return;
+        pins.clearLayers();
+        clusters.clearLayers();
+        result.points.forEach(function (point) { pins.addLayer(pin(point)); });
+        result.clusters.forEach(function (group) { clusters.addLayer(cluster(group)); });
+        if (status) status.textContent = '';
+        element.setAttribute('data-loaded', String(result.points.length + result.clusters.length));
+      })
+      .catch(function () { if (status) status.textContent = ''; });
   }
+  map.on('popupopen', function (event) { if (pins.hasLayer(event.popup._source)) pinPopupOpen = true; });
+  map.on('popupclose', function () { pinPopupOpen = false; });
+  var moved = null;
+  map.on('moveend', function () {
+    if (pinPopupOpen || showingDensity()) return;
+    clearTimeout(moved);
+    moved = setTimeout(load, 150);
+  });
 
   // The "more often / less often" layer: 1 km squares in a city's view, one circle per city
   // in the country's. Counts come rounded from the server; "fewer than 5" is never a number.
@@ -182,12 +231,13 @@
     if (pinsLegend) pinsLegend.hidden = on;
     if (densityLegend) densityLegend.hidden = !on;
     if (on) {
-      map.removeLayer(cluster);
+      map.removeLayer(incidents);
       map.addLayer(density);
       loadDensity();
     } else {
       map.removeLayer(density);
-      map.addLayer(cluster);
+      map.addLayer(incidents);
+      load();
     }
   }
   if (layers) {
@@ -225,6 +275,6 @@
   focusCity();
   load();
   window.dauysMap = map;
-  window.dauysPins = cluster;
+  window.dauysPins = pins;
   window.dauysDensity = density;
 })();

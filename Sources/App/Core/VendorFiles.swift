@@ -2,8 +2,7 @@ import Vapor
 
 /// Browser libraries from Debian's packages, served by our own server (SPEC rule 2).
 struct VendorFilesController {
-    /// URL folder → folder on disk. Nothing outside these folders is ever served. Debian puts
-    /// Leaflet.markercluster into Leaflet's own folder.
+    /// URL folder → folder on disk. Nothing outside these folders is ever served.
     static let folders = [
         "leaflet": "/usr/share/javascript/leaflet",
         "chart.js": "/usr/share/javascript/chart.js",

@@ -3,8 +3,8 @@ import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
-/// What the map draws for one view (SPEC §7 `GET /incidents/clusters`): where the view holds
-/// few enough incidents, each one as a pin; otherwise clusters with how many of them were not
+/// What the map draws for one view (SPEC §7 `GET /incidents/clusters`): at street level, or
+/// where the view holds few incidents, each one as a pin; otherwise clusters with how many of them were not
 /// stopped (red) and stopped (blue). A browser never receives more than ``ClusterQueries/maxPoints``
 /// pins, or a few hundred clusters, at any zoom.
 struct ClusterView: Content {
@@ -37,8 +37,11 @@ struct ClusterView: Content {
 }
 
 enum ClusterQueries {
-    /// Up to this many incidents in a view come as pins; more come as clusters.
+    /// From this zoom (streets) up to ``maxPoints`` incidents in a view come as pins; below it,
+    /// up to ``sparse``. More come as clusters.
+    static let pinZoom = 14
     static let maxPoints = 2000
+    static let sparse = 200
     /// A cluster cell is about a quarter of a 256-pixel map tile wide.
     static func cellDegrees(zoom: Int) -> Double { 90 / Double(1 << zoom) }
 
@@ -63,7 +66,8 @@ enum ClusterQueries {
                 }
             } ?? places
         let total = inView.reduce(0) { $0 + $1.total }
-        if total <= maxPoints {
+        // Pins on their own from street level on, or wherever the view holds only a few.
+        if total <= maxPoints && (zoom >= pinZoom || total <= sparse) {
             return ClusterView(
                 zoom: zoom, total: total, clusters: [],
                 points: try await points(filters, limit: maxPoints, on: database))
