@@ -97,7 +97,7 @@ import VaporTesting
             }
             #expect(try await Report.query(on: app.db).count() == 1)
             #expect(try await Account.query(on: app.db).count() == 1)
-            #expect(try await IncidentQueries.page(IncidentFilters(), on: app.db).total == 1)
+            #expect(try await IncidentQueries.page(IncidentFilters(), app: app, on: app.db).total == 1)
         }
     }
 

@@ -25,7 +25,7 @@ import Vapor
                 #expect((report.publicLatitude != nil) == report.mayHavePin)
             }
             // They show on the public map like real ones.
-            let page = try await IncidentQueries.page(IncidentFilters(), on: app.db)
+            let page = try await IncidentQueries.page(IncidentFilters(), app: app, on: app.db)
             #expect(page.total == reports.filter(\.mayHavePin).count)
         }
     }

@@ -20,6 +20,7 @@ import VaporTesting
         var total: Int
         var page: Int
         var perPage: Int
+        var next: String?
     }
 
     enum JSONValue: Decodable, Equatable {
@@ -197,11 +198,40 @@ import VaporTesting
         }
     }
 
+    /// Issue #14: pages are walked by key (`after` = the previous page's `next`), newest
+    /// incident first, each incident once, however many there are; the last page has no `next`.
+    @Test func pagesAreWalkedByKeyEachIncidentOnce() async throws {
+        try await withApp { app in
+            _ = try await DemoData.make(count: 120, published: true, app: app, on: app.db, seed: 3)
+            let pinned = try await Report.query(on: app.db).filter(\.$publicLatitude != nil).count()
+            var seen: [UUID] = [], dates: [String] = [], after: String? = nil, pages = 0
+            repeat {
+                let page = try await incidents(app, "?perPage=7" + (after.map { "&after=" + $0 } ?? ""))
+                #expect(page.total == pinned)
+                seen += page.features.map(\.id)
+                dates += page.features.compactMap {
+                    if case .string(let date) = $0.properties["date"] { date } else { nil }
+                }
+                after = page.next
+                pages += 1
+            } while after != nil && pages < 100
+            #expect(seen.count == pinned && Set(seen).count == pinned)
+            #expect(dates == dates.sorted(by: >))
+            #expect(pages == (pinned + 6) / 7)
+            // A cursor that was not given out is refused by name.
+            for bad in ["yesterday", "2025-01-01~not-a-uuid", "2025-13-01~\(UUID())"] {
+                let response = try await app.send(.GET, "/api/v1/incidents?after=" + bad)
+                #expect(response.status == .badRequest)
+                #expect(try errorFields(response)["after"] != nil)
+            }
+        }
+    }
+
     @Test(arguments: [
         ("?bbox=1,2,3", "bbox"), ("?bbox=1,2,3,north", "bbox"), ("?to=", "to"), ("?kinds=", "kinds"),
         ("?from=2025-13-01", "from"), ("?to=yesterday", "to"),
         ("?kinds=verbal,robbery", "kinds"), ("?placeTypes=bar", "placeTypes"), ("?perpetrator=alien", "perpetrator"),
-        ("?prevented=maybe", "prevented"), ("?city=moscow", "city"), ("?page=0", "page"),
+        ("?prevented=maybe", "prevented"), ("?city=moscow", "city"), ("?page=0", "page"), ("?page=11", "page"),
         ("?perPage=100000", "perPage"),
         ("?city=almaty'%20OR%201=1--", "city"), ("?kinds=verbal%27%29%3B%20DROP%20TABLE%20reports%3B--", "kinds"),
     ])

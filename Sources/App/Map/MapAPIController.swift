@@ -6,7 +6,7 @@ struct MapAPIController {
     @Sendable func incidents(req: Request) async throws -> Response {
         let filters = try IncidentFilters.parse(
             try req.query.decode([String: String].self), knownCities: Set(try await cityIndex(req.db).keys))
-        let page = try await IncidentQueries.page(filters, on: req.db)
+        let page = try await IncidentQueries.page(filters, app: req.application, on: req.db)
         let response = Response(status: .ok)
         try response.content.encode(IncidentFeatureCollection(page, filters: filters), as: .json)
         response.headers.contentType = HTTPMediaType(type: "application", subType: "geo+json")

@@ -23,6 +23,8 @@ struct MapWebController {
         var filterErrors: MessageList
     }
 
+    static let latestCount = 20
+
     @Sendable func home(req: Request) async throws -> View {
         let form = (try? req.query.decode(FilterForm.self)) ?? FilterForm()
         let cities = try await allCities(on: req.db)
@@ -31,8 +33,10 @@ struct MapWebController {
         var rows: [IncidentRow] = []
         var total = 0
         do {
-            let filters = try IncidentFilters.parse(form.apiQuery, knownCities: Set(cityNames.keys))
-            let page = try await IncidentQueries.page(filters, on: req.db)
+            var filters = try IncidentFilters.parse(form.apiQuery, knownCities: Set(cityNames.keys))
+            // The latest few, for browsers without scripts and for reading; the map shows the rest.
+            filters.perPage = Self.latestCount
+            let page = try await IncidentQueries.page(filters, app: req.application, on: req.db)
             total = page.total
             rows = page.incidents.map { incident in
                 let facts = ReportFacts(incident)

@@ -31,12 +31,15 @@ struct CreatePublicChanges: AsyncMigration {
         try await database.sql().insert(into: PublicChanges.table).columns("id", "version").values(
             SQLBind(1), SQLBind(Int64(1))
         ).run()
-        // The index the map's and statistics' reads of the published set use.
+        // The indexes the public reads use: the map's points, and the newest incidents first.
         try await database.sql().create(index: "reports_published_place").on(Report.schema)
             .column("status").column("public_latitude").column("public_longitude").run()
+        try await database.sql().create(index: "reports_published_date").on(Report.schema)
+            .column("status").column("incident_date").column("id").run()
     }
 
     func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "reports_published_date").run()
         try await database.sql().drop(index: "reports_published_place").run()
         try await database.schema(PublicChanges.table).delete()
     }

@@ -103,8 +103,12 @@ struct IncidentFilters: Sendable {
     var city: String?
     var page = 1
     var perPage = 500
+    /// Where the previous page ended (its `next`): pages are walked by key, never by offset.
+    var after: (date: String, id: UUID)?
 
     static let maxPerPage = 1000
+    /// `page` reads and skips every row before it, so it goes only this far; `after` has no end.
+    static let maxOffsetPage = 10
 
     /// Parses query parameters; any malformed one is an error naming it.
     static func parse(_ query: [String: String], knownCities: Set<String>) throws -> IncidentFilters {
@@ -163,10 +167,19 @@ struct IncidentFilters: Sendable {
             if knownCities.contains(raw) { filters.city = raw } else { errors["city"] = "error_choice" }
         }
         if let raw = value("page") {
-            if let number = Int(raw), (1...1_000_000).contains(number) {
+            // Kept for older clients; `after` walks further without reading what it skips.
+            if let number = Int(raw), (1...maxOffsetPage).contains(number) {
                 filters.page = number
             } else {
                 errors["page"] = "error_page"
+            }
+        }
+        if let raw = value("after") {
+            let parts = raw.split(separator: "~", maxSplits: 1).map(String.init)
+            if parts.count == 2, KazakhstanTime.isValidDay(parts[0]), let id = UUID(uuidString: parts[1]) {
+                filters.after = (parts[0], id)
+            } else {
+                errors["after"] = "error_cursor"
             }
         }
         if let raw = value("perPage") {
@@ -222,30 +235,49 @@ enum IncidentQueries {
     struct Page: Sendable {
         var incidents: [PublicIncident]
         var total: Int
+        /// The `after` of the next page, or nil on the last.
+        var next: String?
     }
 
-    static func page(_ filters: IncidentFilters, on database: any Database) async throws -> Page {
+    /// A page of published incidents with a pin, newest incident first, read from the public
+    /// columns only. The total comes from the map's cached counts (``ClusterQueries/places``),
+    /// not from counting the table again.
+    static func page(_ filters: IncidentFilters, app: Application, on database: any Database) async throws -> Page {
         let sql = try database.sql()
-        let count = try await filters.apply(
-            to: sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Report.schema),
-            pinsOnly: true
-        ).first()
-        let reports = try await filters.apply(
-            to: sql.select().column(SQLLiteral.all).from(Report.schema), pinsOnly: true
-        )
-        .orderBy("incident_date", .descending).orderBy("id")
-        .offset((filters.page - 1) * filters.perPage).limit(filters.perPage)
-        .all(decodingFluent: Report.self)
-        return Page(
-            incidents: reports.map(PublicIncident.init), total: try count?.decode(column: "n", as: Int.self) ?? 0)
+        let select = filters.apply(
+            to: sql.select().columns(PublicIncident.columns.map { SQLIdentifier($0) }).from(Report.schema),
+            pinsOnly: true)
+        if let after = filters.after {
+            select.where(group: {
+                $0.where("incident_date", .lessThan, after.date).orWhere(group: {
+                    $0.where("incident_date", .equal, after.date).where("id", .greaterThan, after.id)
+                })
+            })
+        } else if filters.page > 1 {
+            select.offset((filters.page - 1) * filters.perPage)
+        }
+        let rows = try await select.orderBy("incident_date", .descending).orderBy("id")
+            .limit(filters.perPage + 1).all()
+        let incidents = try rows.prefix(filters.perPage).map(PublicIncident.init(row:))
+        let places = try await ClusterQueries.places(filters, app: app, on: database)
+        let total = places.reduce(0) { sum, place in
+            guard let box = filters.bbox else { return sum + place.total }
+            let inside =
+                place.latitude >= box.minLat && place.latitude <= box.maxLat && place.longitude >= box.minLon
+                && place.longitude <= box.maxLon
+            return inside ? sum + place.total : sum
+        }
+        let next = rows.count > filters.perPage ? incidents.last.map { "\($0.date)~\($0.id.uuidString)" } : nil
+        return Page(incidents: incidents, total: total, next: next)
     }
 
     /// One published report with a pin, by its id: what a map popup shows.
     static func pinned(_ id: UUID, on database: any Database) async throws -> PublicIncident? {
         try await IncidentFilters().apply(
-            to: database.sql().select().column(SQLLiteral.all).from(Report.schema).where("id", .equal, id),
+            to: database.sql().select().columns(PublicIncident.columns.map { SQLIdentifier($0) }).from(Report.schema)
+                .where("id", .equal, id),
             pinsOnly: true
-        ).first(decodingFluent: Report.self).map(PublicIncident.init)
+        ).first().map(PublicIncident.init(row:))
     }
 }
 
@@ -276,6 +308,8 @@ struct IncidentFeatureCollection: Content {
     var page: Int
     var perPage: Int
     var total: Int
+    /// Pass as `after` for the next page; absent on the last page.
+    var next: String?
 
     init(_ page: IncidentQueries.Page, filters: IncidentFilters) {
         features = page.incidents.compactMap { incident in
@@ -286,5 +320,6 @@ struct IncidentFeatureCollection: Content {
         self.page = filters.page
         perPage = filters.perPage
         total = page.total
+        next = page.next
     }
 }
