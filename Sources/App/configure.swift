@@ -71,6 +71,12 @@ func configure(_ app: Application, config: AppConfig) async throws {
     // are cut off, after the bot's own grace period (``TelegramBot/shutdownGrace``).
     app.http.server.configuration.shutdownTimeout = .seconds(3)
 
+    // Text answers (pages, JSON, CSS, JS) are compressed for clients that accept it; a phone on
+    // 3G gets the map's scripts in a fraction of the bytes. Not the panel's pages: they hold
+    // the session's form token beside text a request can choose, which compression would let
+    // an eavesdropper guess byte by byte (BREACH); `SecurityHeadersMiddleware` turns it off there.
+    app.http.server.configuration.responseCompression = .enabledForCompressibleTypes
+
     // Outbound requests for tiles must not hang a visitor's request.
     app.http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
 

@@ -175,3 +175,32 @@ import VaporTesting
         }
     }
 }
+
+/// Issue #14: text answers are compressed for clients that accept it — but never the panel's,
+/// whose form token beside chosen text would leak through compressed sizes (BREACH).
+@Suite struct CompressionTests {
+    @Test func publicTextIsCompressedAndThePanelIsNot() async throws {
+        try await withApp { app in
+            let gzip: HTTPHeaders = ["Accept-Encoding": "gzip"]
+            for path in ["/?lang=ru", "/api/v1/hotlines?lang=kk", "/static/css/site.css", "/static/js/map.js", "/faq"] {
+                let response = try await app.sendOverNetwork(.GET, path, headers: gzip)
+                #expect(response.status == .ok, "\(path)")
+                #expect(response.headers.first(name: .contentEncoding) == "gzip", "\(path)")
+            }
+            let session = try await app.signIn(role: .admin)
+            for (path, cookie) in [
+                ("/admin/login", ""), ("/admin/setup/not-a-token", ""), ("/api/v1/admin/reports", ""),
+                ("/admin", session.cookie), ("/admin/audit", session.cookie), ("/admin/reports/new", session.cookie),
+            ] {
+                var headers = gzip
+                if !cookie.isEmpty { headers.add(name: .cookie, value: cookie) }
+                let response = try await app.sendOverNetwork(.GET, path, headers: headers)
+                #expect(response.headers.first(name: .contentEncoding) == nil, "\(path) \(response.status)")
+                if !cookie.isEmpty { #expect(response.status == .ok, "\(path)") }
+            }
+            // A client that does not ask gets plain bytes.
+            let plain = try await app.sendOverNetwork(.GET, "/?lang=ru")
+            #expect(plain.headers.first(name: .contentEncoding) == nil && plain.body.string.contains("<html"))
+        }
+    }
+}

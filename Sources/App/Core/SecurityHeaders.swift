@@ -34,6 +34,12 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         // Browsers ignore HSTS over plain HTTP, so sending it always is harmless and covers a
         // deployment behind a TLS-terminating proxy without configuration.
         response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
+        // The panel's answers, error pages included, are never compressed (`configure.swift`):
+        // they may carry a form token or a session beside text a request chose (BREACH).
+        let path = request.url.path
+        if path == "/admin" || path.hasPrefix("/admin/") || path.hasPrefix("/api/v1/admin") {
+            response.headers.responseCompression = .disable
+        }
         let isStatic = request.url.path.hasPrefix("/static/") || request.url.path.hasPrefix("/vendor/")
         if !isStatic && !response.headers.contains(name: .cacheControl) {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
