@@ -2,6 +2,7 @@
 # Installs what Dauys needs from Debian's packages and PyPI, only when it is missing.
 #   scripts/install-dependencies.sh          the browser libraries the website serves, libqrencode
 #   scripts/install-dependencies.sh --test   also PostgreSQL, Chromium and the Python test tools
+#   scripts/install-dependencies.sh --bench  also wrk, for scripts/bench.sh
 set -euo pipefail
 
 packages=()
@@ -14,6 +15,10 @@ if [[ "${1:-}" == "--test" ]]; then
     need postgresql
     need chromium
     need chromium-driver
+    need curl
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+    need wrk
     need curl
 fi
 

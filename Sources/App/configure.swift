@@ -117,6 +117,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(config: config))
     app.middleware.use(AppErrorMiddleware())
+    app.middleware.use(LoadSheddingMiddleware(limit: config.maxRequestsInFlight))
     app.middleware.use(SameOriginMiddleware(publicURL: config.publicURL))
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(LanguageCookieMiddleware())

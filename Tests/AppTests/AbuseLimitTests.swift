@@ -1,3 +1,4 @@
+import FluentSQLiteDriver
 import NIOCore
 import Testing
 import Vapor
@@ -114,5 +115,38 @@ import VaporTesting
             try AppConfig.fromEnvironment(["DAUYS_TRUSTED_PROXIES": "10.0.0.1, ::1"]).trustedProxies == [
                 "10.0.0.1", "::1",
             ])
+    }
+}
+
+/// Issue #14: a saturated server answers "busy, try again" at once, never a 500.
+@Suite struct OverloadTests {
+    @Test func aFloodGetsAnswersOrBusyNeverAServerError() async throws {
+        try await withApp({ $0.maxRequestsInFlight = 4 }) { app in
+            _ = try await DemoData.make(count: 300, published: true, app: app, on: app.db, seed: 5)
+            let statuses = try await withThrowingTaskGroup(of: (UInt, String?).self) { group in
+                for n in 0..<60 {
+                    group.addTask {
+                        let response = try await app.send(
+                            .GET, n.isMultiple(of: 2) ? "/api/v1/incidents?perPage=1000" : "/api/v1/stats")
+                        return (response.status.code, response.headers.first(name: .retryAfter))
+                    }
+                }
+                var all: [(UInt, String?)] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.allSatisfy { $0.0 == 200 || $0.0 == 503 }, "\(statuses.map(\.0))")
+            let busy = statuses.filter { $0.0 == 503 }
+            #expect(!busy.isEmpty && busy.allSatisfy { $0.1 == "2" })
+            #expect(statuses.contains { $0.0 == 200 })
+            // The health check is never shed, and once the flood is over all is well.
+            #expect(try await app.send(.GET, "/healthz").status == .ok)
+            #expect(try await app.send(.GET, "/api/v1/stats").status == .ok)
+        }
+    }
+
+    @Test func noFreeDatabaseConnectionIsBusyNotAFailure() {
+        let translated = AppErrorMiddleware.translate(ConnectionPoolTimeoutError.connectionRequestTimeout)
+        #expect(translated.status == HTTPStatus.serviceUnavailable && translated.messageKey == "error_busy")
     }
 }

@@ -31,8 +31,11 @@ struct AppConfig: Sendable {
     var secretFromEnvironment: String?
     /// A file holding the master secret, kept apart from the database (`DAUYS_SECRET_FILE`).
     var secretFile: String? = nil
-    /// bcrypt cost for receipt codes and passwords. Lowered only by tests.
+    /// bcrypt cost for passwords. Lowered only by tests.
     var hashCost: Int
+    /// Requests handled at once; one more is answered 503 with `Retry-After` at once instead of
+    /// queueing into a timeout. Lowered only by tests.
+    var maxRequestsInFlight = 1024
     /// Abuse limits; switched off only for load and durability tests.
     var rateLimits = RateLimits()
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.

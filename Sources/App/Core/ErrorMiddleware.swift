@@ -1,3 +1,4 @@
+import FluentSQLiteDriver
 import Vapor
 
 /// Replaces Vapor's error middleware, which logs the URL and user agent of every failing request.
@@ -44,6 +45,7 @@ struct AppErrorMiddleware: AsyncMiddleware {
         var headers = HTTPHeaders()
         if let abort = error as? any AbortError { headers = abort.headers }
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        if translated.status == .serviceUnavailable { headers.replaceOrAdd(name: .retryAfter, value: "2") }
 
         if wantsJSON(request) {
             let body = ErrorBody(
@@ -81,6 +83,10 @@ struct AppErrorMiddleware: AsyncMiddleware {
         switch error {
         case let appError as AppError:
             return appError
+        case is ConnectionPoolTimeoutError:
+            return .overloaded
+        case let sqlite as SQLiteError where sqlite.reason == .busy || sqlite.reason == .locked:
+            return .overloaded
         case let decoding as DecodingError:
             return AppError.validation(fieldErrors(decoding))
         case let abort as any AbortError:

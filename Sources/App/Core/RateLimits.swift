@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Vapor
 
 /// Abuse limits that never store who anyone is (SPEC rule 1).
@@ -100,4 +101,38 @@ extension Application {
         }
         set { storage[RateLimiterKey.self] = newValue }
     }
+}
+
+/// Sheds load instead of queueing it: past `limit` requests at once, the next is answered 503
+/// with `Retry-After` straight away, before it takes a database connection or a thread. A
+/// saturated server so stays quick to answer — and to answer its health check — and never
+/// lets requests wait into timeouts that end as 500s.
+struct LoadSheddingMiddleware: AsyncMiddleware {
+    let limit: Int
+    private let inFlight = ManagedAtomicCounter()
+
+    init(limit: Int) { self.limit = limit }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.url.path != "/healthz" else { return try await next.respond(to: request) }
+        guard inFlight.increment() <= limit else {
+            inFlight.decrement()
+            throw AppError.overloaded
+        }
+        defer { inFlight.decrement() }
+        return try await next.respond(to: request)
+    }
+}
+
+/// A counter shared by every request of the server.
+final class ManagedAtomicCounter: Sendable {
+    private let value = NIOLockedValueBox(0)
+
+    /// The value after adding one.
+    func increment() -> Int {
+        value.withLockedValue {
+            $0 += 1; return $0
+        }
+    }
+    func decrement() { value.withLockedValue { $0 -= 1 } }
 }
