@@ -88,6 +88,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     }
 
     app.clusterCache = ClusterCache()
+    app.submissionWriter = SubmissionWriter()
     app.rateLimiter = RateLimiter()
     app.signInThrottle = SignInThrottle()
     app.dummyPasswordHash = try await app.slowHash(TokenHashing.randomToken())

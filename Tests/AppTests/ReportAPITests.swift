@@ -126,3 +126,60 @@ import VaporTesting
         }
     }
 }
+
+/// Issue #14: reports that arrive together are committed together, each answered only once its
+/// group is durable, and one report that cannot be stored does not fail the others.
+@Suite struct GroupCommitTests {
+    /// A SQLite file, as the server uses, and no abuse limits: this is a load, not an abuse.
+    static func loaded(_ config: inout AppConfig) {
+        ModerationRaceTests.onDisk(&config)
+        config.rateLimits.enabled = false
+    }
+
+    @Test func reportsArrivingTogetherShareCommitsAndAreAllKept() async throws {
+        try await withApp(Self.loaded) { app in
+            let codes = try await withThrowingTaskGroup(of: String.self) { group in
+                for n in 0..<120 {
+                    group.addTask {
+                        let response = try await app.send(
+                            .POST, "/api/v1/reports", json: validReportJSON(["landmark": "остановка \(n)"]))
+                        #expect(response.status == .created)
+                        return try response.content.decode(ReportService.Receipt.self).receipt
+                    }
+                }
+                var all: [String] = []
+                for try await code in group { all.append(code) }
+                return all
+            }
+            #expect(Set(codes).count == 120)
+            for code in codes { #expect(try await ReportService.find(receipt: code, app: app, on: app.db) != nil) }
+            #expect(app.submissionWriter.commits < 120, "\(app.submissionWriter.commits) commits for 120 reports")
+        }
+    }
+
+    @Test func aReportThatCannotBeStoredDoesNotFailItsGroup() async throws {
+        try await withApp(Self.loaded) { app in
+            let broken = Report()
+            broken.id = UUID()  // no fields at all: the database refuses it
+            let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    do {
+                        try await app.submissionWriter.store(broken, on: app.db)
+                        return true
+                    } catch { return false }
+                }
+                for n in 0..<20 {
+                    group.addTask {
+                        try await app.send(.POST, "/api/v1/reports", json: validReportJSON(["landmark": "дом \(n)"]))
+                            .status == .created
+                    }
+                }
+                var all: [Bool] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            #expect(results.filter { $0 }.count == 20 && results.filter { !$0 }.count == 1)
+            #expect(try await Report.query(on: app.db).count() == 20)
+        }
+    }
+}

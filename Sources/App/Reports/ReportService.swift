@@ -51,9 +51,13 @@ enum ReportService {
         report.receiptLookup = ReceiptCode.lookupKey(for: code, key: app.secrets.receiptLookupKey)
         report.receiptHash = ReceiptCode.keyedHash(for: code, key: app.secrets.receiptHashKey)
         report.id = UUID()
-        try await database.transaction { transaction in
-            try await report.create(on: transaction)
-            try await StorageHygiene.placeAtRandom(report, on: transaction)
+        // Inside a caller's transaction the report joins it; otherwise it goes in the next
+        // group commit, and this returns once that commit did.
+        if database.inTransaction {
+            try await report.create(on: database)
+            try await StorageHygiene.placeAtRandom(report, on: database)
+        } else {
+            try await app.submissionWriter.store(report, on: database)
         }
         return Receipt(receipt: code, status: report.status)
     }
