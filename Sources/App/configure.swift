@@ -88,6 +88,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     }
 
     app.clusterCache = ClusterCache()
+    app.statisticsCache = PublicViewCache()
     app.submissionWriter = SubmissionWriter()
     app.rateLimiter = RateLimiter()
     app.signInThrottle = SignInThrottle()

@@ -139,29 +139,22 @@ enum ClusterQueries {
     {
         var whole = filters
         whole.bbox = nil
-        let version = try await PublicChanges.current(on: database)
-        let key = whole.cacheKey
-        if let cached = app.clusterCache.places(for: key, version: version) { return cached }
-        let sql = try database.sql()
-        let rows = try await whole.apply(
-            to: sql.select().column("public_latitude").column("public_longitude")
-                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-                .column(
-                    SQLFunction(
-                        "SUM", args: SQLRaw("CASE WHEN prevented THEN 1 ELSE 0 END")), as: "stopped"
-                )
-                .from(Report.schema).groupBy("public_latitude").groupBy("public_longitude"),
-            pinsOnly: true
-        ).all()
-        let places = try rows.map { row in
-            Place(
-                latitude: try row.decode(column: "public_latitude", as: Double.self),
-                longitude: try row.decode(column: "public_longitude", as: Double.self),
-                total: try row.decode(column: "n", as: Int.self),
-                prevented: try row.decode(column: "stopped", as: Int.self))
+        return try await app.clusterCache.value(for: whole.cacheKey, on: database) {
+            let rows = try await whole.apply(
+                to: database.sql().select().column("public_latitude").column("public_longitude")
+                    .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                    .column(SQLFunction("SUM", args: SQLRaw("CASE WHEN prevented THEN 1 ELSE 0 END")), as: "stopped")
+                    .from(Report.schema).groupBy("public_latitude").groupBy("public_longitude"),
+                pinsOnly: true
+            ).all()
+            return try rows.map { row in
+                Place(
+                    latitude: try row.decode(column: "public_latitude", as: Double.self),
+                    longitude: try row.decode(column: "public_longitude", as: Double.self),
+                    total: try row.decode(column: "n", as: Int.self),
+                    prevented: try row.decode(column: "stopped", as: Int.self))
+            }
         }
-        app.clusterCache.store(places, for: key, version: version)
-        return places
     }
 
     private static func rounded(_ degrees: Double) -> Double { (degrees * 1_000_000).rounded() / 1_000_000 }
@@ -179,31 +172,46 @@ extension IncidentFilters {
     }
 }
 
-/// The public points per filter set, for the published set's current version. Each instance
-/// keeps its own; a version read from the database says when one is stale.
-final class ClusterCache: Sendable {
-    static let maxFilterSets = 64
+/// Views of the published set per filter set, for the set's current version. Each instance
+/// keeps its own; a version read from the database (``PublicChanges``) says when one is stale,
+/// so a change made on any instance is seen by all at once.
+final class PublicViewCache<Value: Sendable>: Sendable {
+    let capacity: Int
     private struct State {
         var version: Int64 = -1
-        var entries: [String: [ClusterQueries.Place]] = [:]
+        var entries: [String: Value] = [:]
     }
     private let state = NIOLockedValueBox(State())
 
-    func places(for key: String, version: Int64) -> [ClusterQueries.Place]? {
+    init(capacity: Int = 64) { self.capacity = capacity }
+
+    func value(for key: String, version: Int64) -> Value? {
         state.withLockedValue { $0.version == version ? $0.entries[key] : nil }
     }
 
-    func store(_ places: [ClusterQueries.Place], for key: String, version: Int64) {
+    func store(_ value: Value, for key: String, version: Int64) {
         state.withLockedValue { state in
             if state.version != version {
                 state.version = version
                 state.entries = [:]
             }
-            if state.entries.count >= Self.maxFilterSets { state.entries.removeAll() }
-            state.entries[key] = places
+            if state.entries.count >= capacity { state.entries.removeAll() }
+            state.entries[key] = value
         }
     }
+
+    /// The cached value, or `make()`'s, kept for the version read before making it (a change
+    /// while it was made leaves a stale value under an old version, never under the new one).
+    func value(for key: String, on database: any Database, make: () async throws -> Value) async throws -> Value {
+        let version = try await PublicChanges.current(on: database)
+        if let cached = value(for: key, version: version) { return cached }
+        let made = try await make()
+        store(made, for: key, version: version)
+        return made
+    }
 }
+
+typealias ClusterCache = PublicViewCache<[ClusterQueries.Place]>
 
 extension Application {
     private struct ClusterCacheKey: StorageKey { typealias Value = ClusterCache }

@@ -79,6 +79,20 @@ enum StatisticsQueries {
     static let unknown = "unknown"
     static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
+    /// The statistics as the public pages, the API and the bot show them: kept per filter set
+    /// until the published set changes, so a busy page does not count the reports again.
+    static func cached(
+        _ filters: IncidentFilters, app: Application, on database: any Database
+    ) async throws
+        -> Statistics
+    {
+        var key = filters.cacheKey
+        if let box = filters.bbox { key += "|\(box.minLon),\(box.minLat),\(box.maxLon),\(box.maxLat)" }
+        return try await app.statisticsCache.value(for: key, on: database) {
+            try await compute(filters, on: database)
+        }
+    }
+
     static func compute(_ filters: IncidentFilters, on database: any Database) async throws -> Statistics {
         let sql = try database.sql()
 
@@ -208,5 +222,15 @@ enum StatisticsQueries {
             (year, month) = month == 12 ? (year + 1, 1) : (year, month + 1)
         }
         return result
+    }
+}
+
+extension Application {
+    private struct StatisticsCacheKey: StorageKey { typealias Value = PublicViewCache<Statistics> }
+
+    /// Set once in `configure`.
+    var statisticsCache: PublicViewCache<Statistics> {
+        get { storage[StatisticsCacheKey.self] ?? PublicViewCache() }
+        set { storage[StatisticsCacheKey.self] = newValue }
     }
 }

@@ -7,7 +7,7 @@ struct StatisticsController {
     @Sendable func api(req: Request) async throws -> Statistics {
         let filters = try IncidentFilters.parse(
             try req.query.decode([String: String].self), knownCities: Set(try await cityIndex(req.db).keys))
-        return try await StatisticsQueries.compute(filters, on: req.db)
+        return try await StatisticsQueries.cached(filters, app: req.application, on: req.db)
     }
 
     /// A row of a table: the answer in words, the count as it may be shown, and its share.
@@ -71,8 +71,8 @@ struct StatisticsController {
         var errors: [String] = []
         var statistics: Statistics?
         do {
-            statistics = try await StatisticsQueries.compute(
-                try IncidentFilters.parse(query, knownCities: Set(names.keys)), on: req.db)
+            statistics = try await StatisticsQueries.cached(
+                try IncidentFilters.parse(query, knownCities: Set(names.keys)), app: req.application, on: req.db)
         } catch let error as AppError {
             let messages = error.fieldMessages { req.text($0) }
             errors = messages.keys.sorted().map { req.text("filter_" + $0) + ": " + (messages[$0] ?? "") }

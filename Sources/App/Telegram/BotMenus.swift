@@ -135,7 +135,7 @@ extension BotFlow {
             guard cities[slug] != nil else { return menu(language) }
             filters.city = slug
         }
-        let statistics = try await StatisticsQueries.compute(filters, on: db)
+        let statistics = try await StatisticsQueries.cached(filters, app: app, on: db)
         let words = StatisticsWords(
             statistics: statistics, cityNames: cities.compactMapValues { $0.name(language) },
             text: { text($0, language) })
