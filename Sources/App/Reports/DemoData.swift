@@ -74,7 +74,8 @@ enum DemoData {
             }
             let batch = reports
             try await database.transaction { transaction in
-                for report in batch { try await report.create(on: transaction) }
+                // One INSERT for the whole batch: a million reports in minutes, not a quarter hour.
+                try await batch.create(on: transaction)
                 try await PublicChanges.bump(on: transaction)
             }
             made += batch.count
