@@ -110,3 +110,36 @@ import VaporTesting
         var error: Inner
     }
 }
+
+/// Issue #14: a view many ask for at once, right after a change, is counted once.
+@Suite struct PublicViewCacheTests {
+    @Test func manyAskingAtOnceMakeTheValueOnce() async throws {
+        try await withApp { app in
+            let cache = PublicViewCache<Int>()
+            let made = ManagedAtomicCounter()
+            let values = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        try await cache.value(for: "country", on: app.db) {
+                            _ = made.increment()
+                            try await Task.sleep(for: .milliseconds(100))
+                            return 42
+                        }
+                    }
+                }
+                var all: [Int] = []
+                for try await value in group { all.append(value) }
+                return all
+            }
+            #expect(values == Array(repeating: 42, count: 20))
+            #expect(made.increment() == 2, "made once, then counted here")
+            // A change to the published set makes it anew.
+            try await PublicChanges.bump(on: app.db)
+            _ = try await cache.value(for: "country", on: app.db) {
+                _ = made.increment()
+                return 43
+            }
+            #expect(made.increment() == 4)
+        }
+    }
+}

@@ -137,8 +137,9 @@ enum ClusterQueries {
     ) async throws
         -> [Place]
     {
-        var whole = filters
-        whole.bbox = nil
+        var unboxed = filters
+        unboxed.bbox = nil
+        let whole = unboxed
         return try await app.clusterCache.value(for: whole.cacheKey, on: database) {
             let rows = try await whole.apply(
                 to: database.sql().select().column("public_latitude").column("public_longitude")
@@ -180,6 +181,8 @@ final class PublicViewCache<Value: Sendable>: Sendable {
     private struct State {
         var version: Int64 = -1
         var entries: [String: Value] = [:]
+        /// Values being made: a busy page asked by many at once is made once, not by each.
+        var making: [String: Task<Value, any Error>] = [:]
     }
     private let state = NIOLockedValueBox(State())
 
@@ -191,6 +194,7 @@ final class PublicViewCache<Value: Sendable>: Sendable {
 
     func store(_ value: Value, for key: String, version: Int64) {
         state.withLockedValue { state in
+            if state.version > version { return }
             if state.version != version {
                 state.version = version
                 state.entries = [:]
@@ -202,12 +206,30 @@ final class PublicViewCache<Value: Sendable>: Sendable {
 
     /// The cached value, or `make()`'s, kept for the version read before making it (a change
     /// while it was made leaves a stale value under an old version, never under the new one).
-    func value(for key: String, on database: any Database, make: () async throws -> Value) async throws -> Value {
+    /// Requests that ask for the same missing value at once wait for one making of it.
+    func value(
+        for key: String, on database: any Database, make: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
         let version = try await PublicChanges.current(on: database)
-        if let cached = value(for: key, version: version) { return cached }
-        let made = try await make()
-        store(made, for: key, version: version)
-        return made
+        let slot = "\(version)|\(key)"
+        let (cached, task) = state.withLockedValue { state -> (Value?, Task<Value, any Error>?) in
+            if state.version == version, let value = state.entries[key] { return (value, nil) }
+            if let running = state.making[slot] { return (nil, running) }
+            let task = Task { try await make() }
+            state.making[slot] = task
+            return (nil, task)
+        }
+        if let cached { return cached }
+        guard let task else { throw AppError.overloaded }
+        do {
+            let made = try await task.value
+            state.withLockedValue { _ = $0.making.removeValue(forKey: slot) }
+            store(made, for: key, version: version)
+            return made
+        } catch {
+            state.withLockedValue { _ = $0.making.removeValue(forKey: slot) }
+            throw error
+        }
     }
 }
 
