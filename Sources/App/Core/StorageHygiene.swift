@@ -31,26 +31,6 @@ enum StorageHygiene {
         }
     }
 
-    /// Gives a new report a random row number in SQLite, so the table's order says nothing
-    /// about which report came first: without this, the n-th report of an hour would sit
-    /// beside the n-th request of that hour in a proxy's log. Runs in the inserting transaction.
-    static func placeAtRandom(_ report: Report, on database: any Database) async throws {
-        guard let sqlite = sql(database, dialect: "sqlite") else { return }
-        let id = try report.requireID()
-        // Row numbers are 64-bit; two reports drawing the same one are retried.
-        for attempt in 1...5 {
-            do {
-                try await sqlite.update(Report.schema).set(
-                    SQLColumn("rowid"), to: SQLBind(Int64.random(in: 1...(1 << 62)))
-                )
-                .where("id", .equal, SQLBind(id)).run()
-                return
-            } catch  where attempt < 5 {
-                continue
-            }
-        }
-    }
-
     /// PostgreSQL records the transaction that wrote each row (`xmin`) and keeps rows in the
     /// order they were written; the hourly job rewrites the reports of the last hours in one
     /// transaction, in random order, so neither tells which came first any more.

@@ -54,8 +54,7 @@ enum ReportService {
         // Inside a caller's transaction the report joins it; otherwise it goes in the next
         // group commit, and this returns once that commit did.
         if database.inTransaction {
-            try await report.create(on: database)
-            try await StorageHygiene.placeAtRandom(report, on: database)
+            try await ReportRows.insert([report], randomRowIDs: true, on: database)
         } else {
             try await app.submissionWriter.store(report, on: database)
         }

@@ -72,10 +72,7 @@ final class SubmissionWriter: Sendable {
         // A group that was rolled back left its models marked as stored.
         for report in reports { report.$id.exists = false }
         try await SerialWrites.transaction(on: database) { transaction in
-            for report in reports {
-                try await report.create(on: transaction)
-                try await StorageHygiene.placeAtRandom(report, on: transaction)
-            }
+            try await ReportRows.insert(reports, randomRowIDs: true, on: transaction)
         }
     }
 }
