@@ -1,4 +1,5 @@
 import Fluent
+import NIOConcurrencyHelpers
 import Vapor
 
 /// A city from the built-in list of Kazakhstan's cities, with its centre point.
@@ -104,11 +105,26 @@ func seedCities(on database: any Database) async throws {
     for (order, entry) in CityCatalog.all.enumerated() where !existing.contains(entry.slug) {
         try await City(entry, order: order).create(on: database)
     }
+    loadedCities.withLockedValue { $0 = nil }
 }
 
-/// Cities in display order, in memory: the list is small and read on every form and map.
+/// The cities as last read, with their index by slug. Nothing but ``seedCities(on:)`` writes
+/// them, and only at start, so they are read once per process: reading them per request was
+/// a quarter of the CPU of every submission (issue #14). The models are shared: never
+/// change one.
+private let loadedCities = NIOLockedValueBox<(list: [City], index: [String: City])?>(nil)
+
+private func loadCities(on database: any Database) async throws -> (list: [City], index: [String: City]) {
+    if let loaded = loadedCities.withLockedValue({ $0 }) { return loaded }
+    let list = try await City.query(on: database).sort(\.$sortOrder).all()
+    let loaded = (list, Dictionary(uniqueKeysWithValues: list.compactMap { city in city.id.map { ($0, city) } }))
+    loadedCities.withLockedValue { $0 = loaded }
+    return loaded
+}
+
+/// Cities in display order: the list is small and read on every form and map.
 func allCities(on database: any Database) async throws -> [City] {
-    try await City.query(on: database).sort(\.$sortOrder).all()
+    try await loadCities(on: database).list
 }
 
 /// City centres as JSON for a page's `data-cities` attribute: the map scripts use them to
@@ -128,6 +144,5 @@ func cityCentresJSON(_ cities: [City], language: Language) throws -> String {
 
 /// The cities by slug.
 func cityIndex(_ database: any Database) async throws -> [String: City] {
-    Dictionary(
-        uniqueKeysWithValues: try await allCities(on: database).compactMap { city in city.id.map { ($0, city) } })
+    try await loadCities(on: database).index
 }
