@@ -69,4 +69,10 @@ import VaporTesting
             #expect(elsewhere != stored && !acceptedElsewhere)
         }
     }
+
+    @Test func hashesAreWrittenAsTwoHexDigitsPerByte() {
+        let bytes = (0...255).map(UInt8.init)
+        #expect(bytes.hexString == bytes.map { String(format: "%02x", $0) }.joined())
+        #expect([UInt8]().hexString.isEmpty)
+    }
 }

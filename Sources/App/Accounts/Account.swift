@@ -144,7 +144,7 @@ enum TokenHashing {
     /// Tokens are long random strings, so a fast hash is enough to keep them unusable if the
     /// database leaks.
     static func sha256(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hexString
     }
 
     static func randomToken() -> String {

@@ -39,9 +39,7 @@ enum ReceiptCode {
     static let keyedHashPrefix = "hmac-sha256:"
 
     static func keyedHash(for code: String, key: SymmetricKey) -> String {
-        keyedHashPrefix
-            + HMAC<SHA256>.authenticationCode(for: Data(code.utf8), using: key).map { String(format: "%02x", $0) }
-            .joined()
+        keyedHashPrefix + HMAC<SHA256>.authenticationCode(for: Data(code.utf8), using: key).hexString
     }
 
     /// Whether `code` is the one `stored` was made from: a keyed hash compared in constant time,
@@ -55,7 +53,7 @@ enum ReceiptCode {
 
     static func lookupKey(for code: String, key: SymmetricKey) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(code.utf8), using: key)
-        return mac.prefix(6).map { String(format: "%02x", $0) }.joined()
+        return mac.prefix(6).hexString
     }
 }
 

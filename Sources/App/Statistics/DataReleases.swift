@@ -20,7 +20,7 @@ enum DataReleases {
     static func statisticsFileName(release: String) -> String { "dauys-\(release)-statistics.json" }
 
     static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: data).hexString
     }
 
     static func encode(_ statistics: Statistics) throws -> String {
@@ -125,7 +125,7 @@ enum DataReleases {
             }
         }
         if !pending.isEmpty { try await flush(pending) }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
+        return (hasher.finalize().hexString, size)
     }
 
     /// Sends a stored file to `output`, a chunk at a time.

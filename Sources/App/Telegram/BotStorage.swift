@@ -22,7 +22,7 @@ final class BotConversation: Model, @unchecked Sendable {
 
     static func key(chat: Int64, secrets: Secrets) -> String {
         HMAC<SHA256>.authenticationCode(for: Data(String(chat).utf8), using: secrets.telegramChatKey)
-            .map { String(format: "%02x", $0) }.joined()
+            .hexString
     }
 }
 
