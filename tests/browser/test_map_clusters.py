@@ -29,8 +29,10 @@ def crowded(tile_server):
 
 
 def loaded(browser):
-    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-loaded") is not None)
-    return int(browser.find_element(By.ID, "map").get_attribute("data-loaded"))
+    """How many features the map drew for its view, once it has; read once, since a pan or zoom
+    starts a new load that clears it."""
+    value = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-loaded"))
+    return int(value)
 
 
 def test_a_crowded_country_is_drawn_as_red_and_blue_clusters_that_split_as_one_zooms_in(crowded, browser):
