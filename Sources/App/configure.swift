@@ -47,6 +47,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(AddMerges())
     app.migrations.add(CreateQuestionWatches())
     app.migrations.add(CreatePublicChanges())
+    app.migrations.add(CreateStatisticsCounts())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -208,6 +209,82 @@ import VaporTesting
             let strangers = app.translations.text("stats_headline_strangers", .ru)
                 .replacingOccurrences(of: "{percent}", with: "50%")
             #expect(text.contains(strangers))
+        }
+    }
+
+    /// The exact counts of the published reports, counted from the reports themselves, shaped
+    /// as ``StatisticsCounts/read(city:on:)`` returns them.
+    func countedFromTheReports(city: String?, _ app: Application) async throws -> [String: [String?: Int]] {
+        let sql = try app.db.sql()
+        var result: [String: [String?: Int]] = [:]
+        for column in StatisticsCounts.columns {
+            let query = sql.select().column(SQLColumn(column), as: "k")
+                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Report.schema)
+                .where("status", .equal, "published").groupBy(SQLColumn(column))
+            if let city { query.where("city", .equal, city) }
+            for row in try await query.all() {
+                let answer = try row.decodeNil(column: "k") ? nil : try row.decode(column: "k", as: String.self)
+                result[column, default: [:]][answer, default: 0] += try row.decode(column: "n", as: Int.self)
+            }
+        }
+        let outcomes = sql.select().column("city").column("prevented")
+            .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Report.schema)
+            .where("status", .equal, "published").groupBy("city").groupBy("prevented")
+        if let city { outcomes.where("city", .equal, city) }
+        for row in try await outcomes.all() {
+            let key =
+                try row.decode(column: "city", as: String.self) + "|"
+                + (try row.decode(column: "prevented", as: Bool.self) ? "yes" : "no")
+            result[StatisticsCounts.prevented, default: [:]][key] = try row.decode(column: "n", as: Int.self)
+        }
+        return result
+    }
+
+    func expectKeptCountsMatchTheReports(_ app: Application, _ step: String) async throws {
+        for city in [nil, "almaty", "astana"] {
+            let kept = try await StatisticsCounts.read(city: city, on: app.db)
+            let counted = try await countedFromTheReports(city: city, app)
+            #expect(kept == counted, "after \(step), in \(city ?? "the country")")
+            var filters = IncidentFilters()
+            filters.city = city
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let fromKept = try encoder.encode(try await StatisticsQueries.compute(filters, on: app.db))
+            let scanned = try encoder.encode(
+                try await StatisticsQueries.compute(filters, keptCounts: false, on: app.db))
+            #expect(fromKept == scanned, "after \(step), the statistics of \(city ?? "the country") differ")
+        }
+    }
+
+    /// Issue #14: the country's and a city's statistics come from counts the database keeps
+    /// up to date on every change — whichever code makes it — and always equal a count of the
+    /// published reports.
+    @Test func theKeptCountsFollowEveryPublicationTakeDownMergeAndWithdrawal() async throws {
+        try await withApp { app in
+            try await expectKeptCountsMatchTheReports(app, "nothing")
+            _ = try await DemoData.make(count: 120, published: true, app: app, on: app.db, seed: 11)
+            try await expectKeptCountsMatchTheReports(app, "demo data")
+
+            let (account, _) = try await app.makeModerator()
+            let code = try await app.submitReport(["kinds": ["physical", "verbal"], "recurrence": nil])
+            try await expectKeptCountsMatchTheReports(app, "a pending report")
+            let report = try await app.report(receipt: code)
+            try await ModerationService.publish(
+                report, publicDescription: "Пересказ модератора без подробностей.", precision: .grid250, by: account,
+                app: app, on: app.db)
+            try await expectKeptCountsMatchTheReports(app, "a publication")
+
+            let published = try await Report.query(on: app.db).filter(\.$status == "published")
+                .filter(\.$isDemo == true).all()
+            try await ModerationService.reject(published[0], code: .spam, reason: nil, by: account, on: app.db)
+            try await expectKeptCountsMatchTheReports(app, "a take-down")
+            try await ModerationService.merge(published[1], into: published[2].id, by: account, on: app.db)
+            try await expectKeptCountsMatchTheReports(app, "a merge")
+            try await ReportService.withdraw(published[2], on: app.db)
+            try await expectKeptCountsMatchTheReports(app, "a withdrawal with a duplicate returned to the queue")
+            try await ReportService.withdraw(try await app.report(receipt: code), on: app.db)
+            try await expectKeptCountsMatchTheReports(app, "a withdrawal")
+            #expect(try await StatisticsCounts.read(city: nil, on: app.db)["role"]?.values.reduce(0, +) == 117)
         }
     }
 }

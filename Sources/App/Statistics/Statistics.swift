@@ -93,11 +93,24 @@ enum StatisticsQueries {
         }
     }
 
-    static func compute(_ filters: IncidentFilters, on database: any Database) async throws -> Statistics {
+    /// - Parameter keptCounts: whether the whole country or a city may be read from
+    ///   ``StatisticsCounts`` (tests compare both ways).
+    static func compute(
+        _ filters: IncidentFilters, keptCounts: Bool = true, on database: any Database
+    ) async throws
+        -> Statistics
+    {
         let sql = try database.sql()
+        // The whole country or one city: from the counts the database keeps; anything narrower
+        // counts the reports.
+        let kept =
+            keptCounts && StatisticsCounts.canAnswer(filters)
+            ? try await StatisticsCounts.read(city: filters.city, on: database) : nil
 
         /// Exact counts per value of one column (nil for an empty column).
-        func counts(_ column: any SQLExpression) async throws -> [String?: Int] {
+        func counts(_ column: String) async throws -> [String?: Int] {
+            if let kept { return kept[column] ?? [:] }
+            let column = SQLColumn(column)
             let rows = try await filters.apply(
                 to: sql.select().column(column, as: "k").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
                     .from(Report.schema).groupBy(column),
@@ -114,7 +127,7 @@ enum StatisticsQueries {
         /// Exact counts per value of a comma-framed list column: a report counts once per value.
         func listCounts(_ column: String) async throws -> [String?: Int] {
             var result: [String?: Int] = [:]
-            for (list, count) in try await counts(SQLColumn(column)) {
+            for (list, count) in try await counts(column) {
                 let values = (list ?? "").split(separator: ",").map(String.init)
                 if values.isEmpty { result[nil, default: 0] += count }
                 for value in values { result[value, default: 0] += count }
@@ -137,20 +150,31 @@ enum StatisticsQueries {
         }
 
         // Cities and the outcome in one pass: the totals come from it too.
-        let byCity = try await filters.apply(
-            to: sql.select().column("city").column("prevented")
-                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-                .from(Report.schema).groupBy("city").groupBy("prevented"),
-            pinsOnly: false
-        ).all()
         var cityCounts: [String: (prevented: Int, notPrevented: Int)] = [:]
-        for row in byCity {
-            let city = try row.decode(column: "city", as: String.self)
-            let n = try row.decode(column: "n", as: Int.self)
-            if try row.decode(column: "prevented", as: Bool.self) {
+        func count(city: String, prevented: Bool, _ n: Int) {
+            if prevented {
                 cityCounts[city, default: (0, 0)].prevented += n
             } else {
                 cityCounts[city, default: (0, 0)].notPrevented += n
+            }
+        }
+        if let kept {
+            for (key, n) in kept[StatisticsCounts.prevented] ?? [:] {
+                guard let parts = key?.split(separator: "|"), parts.count == 2 else { continue }
+                count(city: String(parts[0]), prevented: parts[1] == "yes", n)
+            }
+        } else {
+            let byCity = try await filters.apply(
+                to: sql.select().column("city").column("prevented")
+                    .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                    .from(Report.schema).groupBy("city").groupBy("prevented"),
+                pinsOnly: false
+            ).all()
+            for row in byCity {
+                count(
+                    city: try row.decode(column: "city", as: String.self),
+                    prevented: try row.decode(column: "prevented", as: Bool.self),
+                    try row.decode(column: "n", as: Int.self))
             }
         }
         let prevented = cityCounts.values.reduce(0) { $0 + $1.prevented }
@@ -164,7 +188,7 @@ enum StatisticsQueries {
         // Weekdays and months from the days themselves, the same way on every database.
         var byWeekday: [String?: Int] = [:]
         var byMonth: [String: Int] = [:]
-        for (day, count) in try await counts(SQLColumn("incident_date")) {
+        for (day, count) in try await counts("incident_date") {
             guard let day, let weekday = Self.weekday(day) else { continue }
             byWeekday[weekdays[weekday], default: 0] += count
             byMonth[String(day.prefix(7)), default: 0] += count
@@ -174,27 +198,27 @@ enum StatisticsQueries {
         }
 
         let breakdowns = Statistics.Breakdowns(
-            role: rows(ReporterRole.self, try await counts(SQLColumn("role")), unknown: false),
+            role: rows(ReporterRole.self, try await counts("role"), unknown: false),
             kinds: rows(HarassmentKind.self, try await listCounts("kinds"), unknown: false),
-            placeType: rows(PlaceType.self, try await counts(SQLColumn("place_type")), unknown: false),
-            timeBand: rows(TimeBand.self, try await counts(SQLColumn("time_band"))),
+            placeType: rows(PlaceType.self, try await counts("place_type"), unknown: false),
+            timeBand: rows(TimeBand.self, try await counts("time_band")),
             weekday: weekdays.map { Statistics.Row(key: $0, count: PublicCount(exact: byWeekday[$0] ?? 0)) },
             month: months,
-            perpetrator: rows(Perpetrator.self, try await counts(SQLColumn("perpetrator")), unknown: false),
+            perpetrator: rows(Perpetrator.self, try await counts("perpetrator"), unknown: false),
             perpetratorRelation: rows(
-                PerpetratorRelation.self, try await counts(SQLColumn("perpetrator_relation")).filter { $0.key != nil },
+                PerpetratorRelation.self, try await counts("perpetrator_relation").filter { $0.key != nil },
                 unknown: false),
             prevented: [
                 Statistics.Row(key: "yes", count: PublicCount(exact: prevented)),
                 Statistics.Row(key: "no", count: PublicCount(exact: notPrevented)),
             ],
             preventedBy: rows(
-                PreventedBy.self, try await counts(SQLColumn("prevented_by")).filter { $0.key != nil }, unknown: false),
-            recurrence: rows(Recurrence.self, try await counts(SQLColumn("recurrence"))),
+                PreventedBy.self, try await counts("prevented_by").filter { $0.key != nil }, unknown: false),
+            recurrence: rows(Recurrence.self, try await counts("recurrence")),
             toldWhom: rows(ToldWhom.self, try await listCounts("told_whom")),
             toldOutcome: rows(
-                ToldOutcome.self, try await counts(SQLColumn("told_outcome")).filter { $0.key != nil }, unknown: false),
-            ageBand: rows(AgeBand.self, try await counts(SQLColumn("age_band"))))
+                ToldOutcome.self, try await counts("told_outcome").filter { $0.key != nil }, unknown: false),
+            ageBand: rows(AgeBand.self, try await counts("age_band")))
         return Statistics(
             total: PublicCount(exact: prevented + notPrevented), breakdowns: breakdowns, cities: cities)
     }

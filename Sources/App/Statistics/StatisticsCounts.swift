@@ -1,0 +1,140 @@
+import Fluent
+import SQLKit
+
+/// Counts of the published reports per city, question and answer, kept by the database itself
+/// (issue #14): triggers on `reports` add a report's answers when it becomes published and take
+/// them away when it stops being published, in the transaction that changes it — whichever code
+/// changed it. The statistics for the whole country or one city are then a read of a few
+/// thousand small rows, not a scan of every report; other filters still count the reports.
+enum StatisticsCounts {
+    static let table = "statistics_counts"
+
+    /// The questions kept, by the `reports` column they count. List columns (`kinds`,
+    /// `told_whom`) are counted per whole list, as the scan groups them, and split when read.
+    static let columns = [
+        "role", "kinds", "place_type", "time_band", "incident_date", "perpetrator", "perpetrator_relation",
+        "prevented_by", "recurrence", "told_whom", "told_outcome", "age_band",
+    ]
+    /// The outcome, counted under this name as `yes` or `no`.
+    static let prevented = "prevented"
+
+    /// Whether these filters can be answered from the counts: none, or a city only.
+    static func canAnswer(_ filters: IncidentFilters) -> Bool {
+        filters.bbox == nil && filters.from == nil && filters.to == nil && filters.kinds.isEmpty
+            && filters.placeTypes.isEmpty && filters.perpetrator == nil && filters.prevented == nil
+    }
+
+    /// Per column, the exact counts of each answer (nil for none given), for one city or all;
+    /// the outcome per city under ``prevented``, keyed `city|yes` and `city|no`.
+    static func read(city: String?, on database: any Database) async throws -> [String: [String?: Int]] {
+        let query = try database.sql().select().column("city").column("question").column("answer").column("n")
+            .from(table).where("n", .greaterThan, 0)
+        if let city { query.where("city", .equal, city) }
+        var result: [String: [String?: Int]] = [:]
+        for row in try await query.all() {
+            let question = try row.decode(column: "question", as: String.self)
+            let answer = try row.decode(column: "answer", as: String.self)
+            let n = try row.decode(column: "n", as: Int.self)
+            if question == prevented {
+                result[prevented, default: [:]][try row.decode(column: "city", as: String.self) + "|" + answer] = n
+            } else {
+                result[question, default: [:]][answer.isEmpty ? nil : answer, default: 0] += n
+            }
+        }
+        return result
+    }
+
+    /// The answers of the row `side` (`NEW` or `OLD`) as `VALUES` rows, each counting `delta`.
+    static func values(of side: String, delta: Int) -> String {
+        (columns.map { "(\(side).city, '\($0)', COALESCE(\(side).\($0), ''), \(delta))" }
+            + ["(\(side).city, '\(prevented)', CASE WHEN \(side).prevented THEN 'yes' ELSE 'no' END, \(delta))"])
+            .joined(separator: ", ")
+    }
+
+    static func upsert(_ side: String, delta: Int) -> String {
+        "INSERT INTO \(table) (city, question, answer, n) VALUES \(values(of: side, delta: delta)) "
+            + "ON CONFLICT (city, question, answer) DO UPDATE SET n = \(table).n + excluded.n;"
+    }
+}
+
+struct CreateStatisticsCounts: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        let sql = try database.sql()
+        let table = StatisticsCounts.table
+        try await sql.create(table: table)
+            .column("city", type: .text, .notNull).column("question", type: .text, .notNull)
+            .column("answer", type: .text, .notNull).column("n", type: .bigint, .notNull)
+            .run()
+        try await sql.create(index: "statistics_counts_key").on(table).column("city").column("question")
+            .column("answer").unique().run()
+        let published = "'\(ReportStatus.published.rawValue)'"
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw(
+                """
+                CREATE FUNCTION statistics_counts_change() RETURNS trigger AS $$
+                BEGIN
+                    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = \(unsafeRaw: published) THEN
+                        \(unsafeRaw: StatisticsCounts.upsert("OLD", delta: -1))
+                    END IF;
+                    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = \(unsafeRaw: published) THEN
+                        \(unsafeRaw: StatisticsCounts.upsert("NEW", delta: 1))
+                    END IF;
+                    RETURN NULL;
+                END
+                $$ LANGUAGE plpgsql
+                """
+            ).run()
+            try await sql.raw(
+                """
+                CREATE TRIGGER statistics_counts_change AFTER INSERT OR UPDATE OR DELETE ON reports
+                FOR EACH ROW EXECUTE FUNCTION statistics_counts_change()
+                """
+            ).run()
+        } else {
+            let triggers = [
+                ("insert", "INSERT", "NEW", 1), ("delete", "DELETE", "OLD", -1),
+                ("update_old", "UPDATE", "OLD", -1), ("update_new", "UPDATE", "NEW", 1),
+            ]
+            for (name, event, side, delta) in triggers {
+                try await sql.raw(
+                    """
+                    CREATE TRIGGER statistics_counts_\(unsafeRaw: name) AFTER \(unsafeRaw: event) ON reports
+                    WHEN \(unsafeRaw: side).status = \(unsafeRaw: published)
+                    BEGIN \(unsafeRaw: StatisticsCounts.upsert(side, delta: delta)) END
+                    """
+                ).run()
+            }
+        }
+        // The reports already published.
+        for column in StatisticsCounts.columns {
+            try await sql.raw(
+                """
+                INSERT INTO \(unsafeRaw: table) (city, question, answer, n)
+                SELECT city, '\(unsafeRaw: column)', COALESCE(\(unsafeRaw: column), ''), COUNT(*) FROM reports
+                WHERE status = \(unsafeRaw: published) GROUP BY city, COALESCE(\(unsafeRaw: column), '')
+                """
+            ).run()
+        }
+        try await sql.raw(
+            """
+            INSERT INTO \(unsafeRaw: table) (city, question, answer, n)
+            SELECT city, '\(unsafeRaw: StatisticsCounts.prevented)', CASE WHEN prevented THEN 'yes' ELSE 'no' END,
+            COUNT(*) FROM reports WHERE status = \(unsafeRaw: published)
+            GROUP BY city, CASE WHEN prevented THEN 'yes' ELSE 'no' END
+            """
+        ).run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = try database.sql()
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("DROP TRIGGER statistics_counts_change ON reports").run()
+            try await sql.raw("DROP FUNCTION statistics_counts_change()").run()
+        } else {
+            for name in ["insert", "delete", "update_old", "update_new"] {
+                try await sql.raw("DROP TRIGGER statistics_counts_\(unsafeRaw: name)").run()
+            }
+        }
+        try await sql.drop(table: StatisticsCounts.table).run()
+    }
+}
