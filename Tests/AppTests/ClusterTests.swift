@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -140,6 +141,29 @@ import VaporTesting
                 return 43
             }
             #expect(made.increment() == 4)
+        }
+    }
+
+    /// Another instance's change shows once the remembered version expires; this process's own
+    /// changes show at once.
+    @Test func anotherInstancesChangeShowsWithinTheVersionsLifetime() async throws {
+        try await withApp { app in
+            // This process's changes, as this test makes them: other tests run alongside.
+            let ownChanges = ManagedAtomicCounter()
+            let cache = PublicViewCache<Int>(versionLifetime: .milliseconds(500)) { ownChanges.current }
+            let made = ManagedAtomicCounter()
+            func look() async throws -> Int {
+                try await cache.value(for: "country", on: app.db) { made.increment() }
+            }
+            #expect(try await look() == 1)
+            // The counter moves as another server would move it: in the database only.
+            try await app.db.sql().raw("UPDATE public_changes SET version = version + 1").run()
+            #expect(try await look() == 1, "still the remembered version")
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await look() == 2, "read again once the lifetime ran out")
+            try await app.db.sql().raw("UPDATE public_changes SET version = version + 1").run()
+            _ = ownChanges.increment()
+            #expect(try await look() == 3, "this process's change shows at once")
         }
     }
 }

@@ -135,4 +135,5 @@ final class ManagedAtomicCounter: Sendable {
         }
     }
     func decrement() { value.withLockedValue { $0 -= 1 } }
+    var current: Int { value.withLockedValue { $0 } }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import NIOConcurrencyHelpers
+import NIOCore
 import SQLKit
 import Vapor
 
@@ -178,15 +179,43 @@ extension IncidentFilters {
 /// so a change made on any instance is seen by all at once.
 final class PublicViewCache<Value: Sendable>: Sendable {
     let capacity: Int
+    /// How long the counter read from the database is trusted while this process changed
+    /// nothing: reading it on every request cost more than the cached answer itself.
+    let versionLifetime: TimeAmount
     private struct State {
         var version: Int64 = -1
         var entries: [String: Value] = [:]
         /// Values being made: a busy page asked by many at once is made once, not by each.
         var making: [String: Task<Value, any Error>] = [:]
+        /// The counter as last read, the local changes then, and until when it is trusted.
+        var known: (version: Int64, localChanges: Int, until: NIODeadline)?
     }
     private let state = NIOLockedValueBox(State())
 
-    init(capacity: Int = 64) { self.capacity = capacity }
+    /// This process's changes so far (``PublicChanges/localChanges``; tests give their own).
+    private let localChanges: @Sendable () -> Int
+
+    init(
+        capacity: Int = 64, versionLifetime: TimeAmount = .seconds(1),
+        localChanges: @escaping @Sendable () -> Int = { PublicChanges.localChanges.withLockedValue { $0 } }
+    ) {
+        self.capacity = capacity
+        self.versionLifetime = versionLifetime
+        self.localChanges = localChanges
+    }
+
+    /// The published set's version: remembered for ``versionLifetime`` unless this process
+    /// changed the set since.
+    func currentVersion(on database: any Database) async throws -> Int64 {
+        let localChanges = localChanges()
+        let now = NIODeadline.now()
+        if let known = state.withLockedValue({ $0.known }), known.localChanges == localChanges, now < known.until {
+            return known.version
+        }
+        let version = try await PublicChanges.current(on: database)
+        state.withLockedValue { $0.known = (version, localChanges, now + versionLifetime) }
+        return version
+    }
 
     func value(for key: String, version: Int64) -> Value? {
         state.withLockedValue { $0.version == version ? $0.entries[key] : nil }
@@ -210,7 +239,7 @@ final class PublicViewCache<Value: Sendable>: Sendable {
     func value(
         for key: String, on database: any Database, make: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        let version = try await PublicChanges.current(on: database)
+        let version = try await currentVersion(on: database)
         let slot = "\(version)|\(key)"
         let (cached, task) = state.withLockedValue { state -> (Value?, Task<Value, any Error>?) in
             if state.version == version, let value = state.entries[key] { return (value, nil) }

@@ -1,4 +1,5 @@
 import Fluent
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -13,7 +14,13 @@ enum PublicChanges {
     static func bump(on database: any Database) async throws {
         try await database.sql().update(table).set(SQLIdentifier("version"), to: SQLRaw("version + 1"))
             .where("id", .equal, 1).run()
+        localChanges.withLockedValue { $0 += 1 }
     }
+
+    /// How many changes this process made: a cache that saw it move reads the counter again at
+    /// once, so this instance's own changes show on its next answer; changes made by other
+    /// instances show within ``PublicViewCache/versionLifetime``.
+    static let localChanges = NIOLockedValueBox<Int>(0)
 
     /// The counter now: one primary-key read.
     static func current(on database: any Database) async throws -> Int64 {

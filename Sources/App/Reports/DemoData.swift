@@ -53,6 +53,9 @@ enum DemoData {
         // making the rest of it.
         let days = (0..<730).map { KazakhstanTime.dayString(today.addingTimeInterval(-Double($0) * 86400)) }
         var made = 0
+        // The next batch is made while the last one is written: one core makes reports, the
+        // other runs the database.
+        var writing: Task<Void, any Error>?
         while made < count {
             var reports: [Report] = []
             for _ in 0..<min(500, count - made) {
@@ -76,14 +79,18 @@ enum DemoData {
                 reports.append(report)
             }
             let batch = reports
-            try await database.transaction { transaction in
-                // One INSERT for the whole batch, in row order: random row numbers hide nothing
-                // in synthetic data and would scatter a million inserts across the table.
-                try await ReportRows.insert(batch, randomRowIDs: false, on: transaction)
-                try await PublicChanges.bump(on: transaction)
+            try await writing?.value
+            writing = Task {
+                try await database.transaction { transaction in
+                    // One INSERT for the whole batch, in row order: random row numbers hide nothing
+                    // in synthetic data and would scatter a million inserts across the table.
+                    try await ReportRows.insert(batch, randomRowIDs: false, on: transaction)
+                    try await PublicChanges.bump(on: transaction)
+                }
             }
             made += batch.count
         }
+        try await writing?.value
         return made
     }
 
