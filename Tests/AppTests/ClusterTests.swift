@@ -62,6 +62,17 @@ import VaporTesting
             // Closer in, the same incidents in more, smaller clusters.
             let closer = try await ClusterQueries.view(IncidentFilters(), zoom: 9, maxPoints: 50, app: app, on: app.db)
             #expect(closer.clusters.count > view.clusters.count)
+            // A view gets the clusters whose centre it holds, and its total is theirs.
+            var almaty = IncidentFilters()
+            almaty.bbox = (minLon: 76.80, minLat: 43.15, maxLon: 77.05, maxLat: 43.35)
+            let city = try await ClusterQueries.view(almaty, zoom: 9, maxPoints: 20, app: app, on: app.db)
+            #expect(!city.clusters.isEmpty && city.clusters.count < closer.clusters.count)
+            #expect(city.total == city.clusters.reduce(0) { $0 + $1.count })
+            #expect(
+                city.clusters.allSatisfy {
+                    (43.15...43.35).contains($0.latitude) && (76.80...77.05).contains($0.longitude)
+                })
+            #expect(Set(city.clusters.map(\.latitude)).isSubset(of: Set(closer.clusters.map(\.latitude))))
             // At street level, pins on their own (the city's pins, up to 2,000).
             let street = try await ClusterQueries.view(IncidentFilters(), zoom: 14, app: app, on: app.db)
             #expect(street.clusters.isEmpty && street.points.count == pinned.count)

@@ -59,20 +59,40 @@ enum ClusterQueries {
         _ filters: IncidentFilters, zoom: Int, maxPoints: Int = maxPoints, app: Application, on database: any Database
     ) async throws -> ClusterView {
         let places = try await places(filters, app: app, on: database)
-        let inView =
-            filters.bbox.map { box in
-                places.filter {
-                    $0.latitude >= box.minLat && $0.latitude <= box.maxLat && $0.longitude >= box.minLon
-                        && $0.longitude <= box.maxLon
-                }
-            } ?? places
-        let total = inView.reduce(0) { $0 + $1.total }
+        let total = places.reduce(0) { sum, place in
+            guard let box = filters.bbox else { return sum + place.total }
+            let inside =
+                place.latitude >= box.minLat && place.latitude <= box.maxLat && place.longitude >= box.minLon
+                && place.longitude <= box.maxLon
+            return inside ? sum + place.total : sum
+        }
         // Pins on their own from street level on, or wherever the view holds only a few.
         if total <= maxPoints && (zoom >= pinZoom || total <= sparse) {
             return ClusterView(
                 zoom: zoom, total: total, clusters: [],
                 points: try await points(filters, limit: maxPoints, on: database))
         }
+        // Clusters: the whole published set's cells at this zoom, kept like the places; the view
+        // gets the cells whose centre lies in it.
+        var unboxed = filters
+        unboxed.bbox = nil
+        let grid = try await app.clusterGridCache.value(for: "\(unboxed.cacheKey)|\(zoom)", on: database) {
+            clusters(of: places, zoom: zoom)
+        }
+        let shown =
+            filters.bbox.map { box in
+                grid.filter {
+                    $0.latitude >= box.minLat && $0.latitude <= box.maxLat && $0.longitude >= box.minLon
+                        && $0.longitude <= box.maxLon
+                }
+            } ?? grid
+        return ClusterView(
+            zoom: zoom, total: shown.reduce(0) { $0 + $1.count }, clusters: shown, points: [])
+    }
+
+    /// The places gathered into square cells about a quarter of a map tile wide at `zoom`: each
+    /// cell's count, red/blue split, weighted centre and the box its places lie in.
+    static func clusters(of places: [Place], zoom: Int) -> [ClusterView.Cluster] {
         let size = cellDegrees(zoom: zoom)
         struct Cell: Hashable {
             var x: Int
@@ -80,7 +100,7 @@ enum ClusterQueries {
         }
         var cells: [Cell: (count: Int, prevented: Int, latitude: Double, longitude: Double, box: ClusterView.Cluster)] =
             [:]
-        for place in inView {
+        for place in places {
             let cell = Cell(
                 x: Int(((place.longitude + 180) / size).rounded(.down)),
                 y: Int(((place.latitude + 90) / size).rounded(.down)))
@@ -110,7 +130,7 @@ enum ClusterQueries {
             cluster.longitude = rounded(entry.longitude / Double(entry.count))
             return cluster
         }
-        return ClusterView(zoom: zoom, total: total, clusters: clusters, points: [])
+        return clusters
     }
 
     /// The pins of a view that holds few incidents: public columns only, no model decoding.
@@ -263,6 +283,7 @@ final class PublicViewCache<Value: Sendable>: Sendable {
 }
 
 typealias ClusterCache = PublicViewCache<[ClusterQueries.Place]>
+typealias ClusterGridCache = PublicViewCache<[ClusterView.Cluster]>
 
 extension Application {
     private struct ClusterCacheKey: StorageKey { typealias Value = ClusterCache }
@@ -271,5 +292,13 @@ extension Application {
     var clusterCache: ClusterCache {
         get { storage[ClusterCacheKey.self] ?? ClusterCache() }
         set { storage[ClusterCacheKey.self] = newValue }
+    }
+
+    private struct ClusterGridCacheKey: StorageKey { typealias Value = ClusterGridCache }
+
+    /// Set once in `configure`: the clusters of the whole published set per filters and zoom.
+    var clusterGridCache: ClusterGridCache {
+        get { storage[ClusterGridCacheKey.self] ?? ClusterGridCache() }
+        set { storage[ClusterGridCacheKey.self] = newValue }
     }
 }
