@@ -17,6 +17,9 @@ server=
 cleanup() { [[ -n "$server" ]] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 export DAUYS_DATA_DIR="$work" DAUYS_RATE_LIMITS=off LOG_LEVEL=info DATABASE_URL=
+# The server runs as in production (templates cached, a chosen secret), with abuse limits off.
+DAUYS_SECRET=$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
+export DAUYS_SECRET
 
 echo "== demo-data --count $count --published"
 start=$(date +%s.%N)
@@ -24,7 +27,7 @@ start=$(date +%s.%N)
 demo_seconds=$(echo "$(date +%s.%N) - $start" | bc)
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$bin" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1 &
+"$bin" serve --env production --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1 &
 server=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 600); do curl -fsS "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done

@@ -91,6 +91,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.clusterCache = ClusterCache()
     app.clusterGridCache = ClusterGridCache(capacity: 256)
     app.statisticsCache = PublicViewCache()
+    app.statisticsJSONCache = PublicViewCache()
     app.submissionWriter = SubmissionWriter()
     app.rateLimiter = RateLimiter()
     app.signInThrottle = SignInThrottle()

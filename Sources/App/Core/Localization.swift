@@ -1,3 +1,4 @@
+import LeafKit
 import Vapor
 
 /// The three languages every public text exists in (SPEC rule 6).
@@ -52,11 +53,29 @@ struct LocalizedText: Codable, Sendable {
     var en: String
 }
 
+/// One language's interface strings as pages get them (`t` in templates), converted for Leaf
+/// once: encoding the few hundred strings again for every page was a quarter of its cost.
+struct StringTable: Encodable, LeafDataRepresentable, Sendable {
+    let strings: [String: String]
+    let leafData: LeafData
+
+    init(_ strings: [String: String]) {
+        self.strings = strings
+        leafData = .dictionary(strings.mapValues { .string($0) })
+    }
+
+    func encode(to encoder: any Encoder) throws { try strings.encode(to: encoder) }
+}
+
 /// All interface strings, loaded once from `Resources/Locales/<lang>.json`.
 struct Translations: Sendable {
     private let strings: [Language: [String: String]]
+    private let tables: [Language: StringTable]
 
-    init(strings: [Language: [String: String]]) { self.strings = strings }
+    init(strings: [Language: [String: String]]) {
+        self.strings = strings
+        tables = strings.mapValues(StringTable.init)
+    }
 
     static func load(from directory: String) throws -> Translations {
         var strings: [Language: [String: String]] = [:]
@@ -75,6 +94,8 @@ struct Translations: Sendable {
     var keys: [String] { strings[.en].map { Array($0.keys) } ?? [] }
 
     func table(_ language: Language) -> [String: String] { strings[language] ?? [:] }
+
+    func stringTable(_ language: Language) -> StringTable { tables[language] ?? StringTable([:]) }
 
     /// A string in `language`, falling back to English and then to the key itself so that a
     /// missing translation shows up in tests rather than as an empty label.

@@ -11,7 +11,7 @@ struct PageContext<Content: Encodable>: Encodable {
 
     var lang: String
     /// Interface strings in the page's language: `#(t.some_key)` in templates.
-    var t: [String: String]
+    var t: StringTable
     var title: String
     var nav: String
     var languages: [LanguageLink]
@@ -30,7 +30,7 @@ struct PageContext<Content: Encodable>: Encodable {
     ) {
         let language = request.language
         lang = language.rawValue
-        t = request.application.translations.table(language)
+        t = request.application.translations.stringTable(language)
         self.title = title
         self.nav = nav
         languages = Language.allCases.map {

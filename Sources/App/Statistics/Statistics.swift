@@ -86,11 +86,25 @@ enum StatisticsQueries {
     ) async throws
         -> Statistics
     {
-        var key = filters.cacheKey
-        if let box = filters.bbox { key += "|\(box.minLon),\(box.minLat),\(box.maxLon),\(box.maxLat)" }
-        return try await app.statisticsCache.value(for: key, on: database) {
+        try await app.statisticsCache.value(for: cacheKey(filters), on: database) {
             try await compute(filters, on: database)
         }
+    }
+
+    /// The statistics as the API sends them, encoded once per filter set and version:
+    /// encoding them for every request cost more than reading them from the cache.
+    static func cachedJSON(
+        _ filters: IncidentFilters, app: Application, on database: any Database
+    ) async throws -> ByteBuffer {
+        try await app.statisticsJSONCache.value(for: cacheKey(filters), on: database) {
+            ByteBuffer(data: try JSONEncoder().encode(try await cached(filters, app: app, on: database)))
+        }
+    }
+
+    private static func cacheKey(_ filters: IncidentFilters) -> String {
+        var key = filters.cacheKey
+        if let box = filters.bbox { key += "|\(box.minLon),\(box.minLat),\(box.maxLon),\(box.maxLat)" }
+        return key
     }
 
     /// - Parameter keptCounts: whether the whole country or a city may be read from
@@ -256,5 +270,13 @@ extension Application {
     var statisticsCache: PublicViewCache<Statistics> {
         get { storage[StatisticsCacheKey.self] ?? PublicViewCache() }
         set { storage[StatisticsCacheKey.self] = newValue }
+    }
+
+    private struct StatisticsJSONCacheKey: StorageKey { typealias Value = PublicViewCache<ByteBuffer> }
+
+    /// Set once in `configure`.
+    var statisticsJSONCache: PublicViewCache<ByteBuffer> {
+        get { storage[StatisticsJSONCacheKey.self] ?? PublicViewCache() }
+        set { storage[StatisticsJSONCacheKey.self] = newValue }
     }
 }

@@ -4,10 +4,12 @@ import Vapor
 /// `/stats` and `GET /api/v1/stats`: the statistics for the map's filters, as a page (tables,
 /// charts drawn from them, and the headline in words) and as JSON.
 struct StatisticsController {
-    @Sendable func api(req: Request) async throws -> Statistics {
+    @Sendable func api(req: Request) async throws -> Response {
         let filters = try IncidentFilters.parse(
             try req.query.decode([String: String].self), knownCities: Set(try await cityIndex(req.db).keys))
-        return try await StatisticsQueries.cached(filters, app: req.application, on: req.db)
+        let body = try await StatisticsQueries.cachedJSON(filters, app: req.application, on: req.db)
+        return Response(
+            status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: body))
     }
 
     /// A row of a table: the answer in words, the count as it may be shown, and its share.
