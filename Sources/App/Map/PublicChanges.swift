@@ -53,20 +53,3 @@ struct CreatePublicChanges: AsyncMigration {
         try await database.schema(PublicChanges.table).delete()
     }
 }
-
-/// The map's index also holds each incident's date and id, so a page of a small box is sorted
-/// from the index alone (issue #14).
-struct WidenPublishedPlaceIndex: AsyncMigration {
-    func prepare(on database: any Database) async throws {
-        try await database.sql().drop(index: "reports_published_place").run()
-        try await database.sql().create(index: "reports_published_place").on(Report.schema)
-            .column("status").column("public_latitude").column("public_longitude").column("prevented")
-            .column("incident_date").column("id").run()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.sql().drop(index: "reports_published_place").run()
-        try await database.sql().create(index: "reports_published_place").on(Report.schema)
-            .column("status").column("public_latitude").column("public_longitude").column("prevented").run()
-    }
-}

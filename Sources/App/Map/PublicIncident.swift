@@ -242,14 +242,11 @@ enum IncidentQueries {
     /// A page of published incidents with a pin, newest incident first, read from the public
     /// columns only. The total comes from the map's cached counts (``ClusterQueries/places``),
     /// not from counting the table again.
-    ///
-    /// In two steps: the page's ids, sorted from the index alone where a box is given (the
-    /// map's index holds the date and id too), then those rows. Sorting whole rows made a small
-    /// box in a busy city cost a second at a million incidents.
     static func page(_ filters: IncidentFilters, app: Application, on database: any Database) async throws -> Page {
         let sql = try database.sql()
         let select = filters.apply(
-            to: sql.select().column("id").column("incident_date").from(Report.schema), pinsOnly: true)
+            to: sql.select().columns(PublicIncident.columns.map { SQLIdentifier($0) }).from(Report.schema),
+            pinsOnly: true)
         if let after = filters.after {
             select.where(group: {
                 $0.where("incident_date", .lessThan, after.date).orWhere(group: {
@@ -259,25 +256,9 @@ enum IncidentQueries {
         } else if filters.page > 1 {
             select.offset((filters.page - 1) * filters.perPage)
         }
-        let keys = try await select.orderBy("incident_date", .descending).orderBy("id")
-            .limit(filters.perPage + 1).all().map {
-                (
-                    id: try $0.decode(column: "id", as: UUID.self),
-                    date: try $0.decode(column: "incident_date", as: String.self)
-                )
-            }
-        let ids = keys.prefix(filters.perPage).map(\.id)
-        // Published with a pin is asked again: a report taken down between the steps is left out.
-        let found =
-            ids.isEmpty
-            ? []
-            : try await IncidentFilters().apply(
-                to: sql.select().columns(PublicIncident.columns.map { SQLIdentifier($0) }).from(Report.schema)
-                    .where("id", .in, ids),
-                pinsOnly: true
-            ).all().map(PublicIncident.init(row:))
-        let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let incidents = ids.compactMap { byID[$0] }
+        let rows = try await select.orderBy("incident_date", .descending).orderBy("id")
+            .limit(filters.perPage + 1).all()
+        let incidents = try rows.prefix(filters.perPage).map(PublicIncident.init(row:))
         let places = try await ClusterQueries.places(filters, app: app, on: database)
         let total = places.reduce(0) { sum, place in
             guard let box = filters.bbox else { return sum + place.total }
@@ -286,9 +267,7 @@ enum IncidentQueries {
                 && place.longitude <= box.maxLon
             return inside ? sum + place.total : sum
         }
-        let next =
-            keys.count > filters.perPage
-            ? keys.prefix(filters.perPage).last.map { "\($0.date)~\($0.id.uuidString)" } : nil
+        let next = rows.count > filters.perPage ? incidents.last.map { "\($0.date)~\($0.id.uuidString)" } : nil
         return Page(incidents: incidents, total: total, next: next)
     }
 
