@@ -59,13 +59,7 @@ enum ClusterQueries {
         _ filters: IncidentFilters, zoom: Int, maxPoints: Int = maxPoints, app: Application, on database: any Database
     ) async throws -> ClusterView {
         let places = try await places(filters, app: app, on: database)
-        let total = places.reduce(0) { sum, place in
-            guard let box = filters.bbox else { return sum + place.total }
-            let inside =
-                place.latitude >= box.minLat && place.latitude <= box.maxLat && place.longitude >= box.minLon
-                && place.longitude <= box.maxLon
-            return inside ? sum + place.total : sum
-        }
+        let total = total(of: places, in: filters)
         // Pins on their own from street level on, or wherever the view holds only a few.
         if total <= maxPoints && (zoom >= pinZoom || total <= sparse) {
             return ClusterView(
@@ -131,6 +125,17 @@ enum ClusterQueries {
             return cluster
         }
         return clusters
+    }
+
+    /// How many incidents the places hold within the filters' box (all of them without one).
+    static func total(of places: [Place], in filters: IncidentFilters) -> Int {
+        places.reduce(0) { sum, place in
+            guard let box = filters.bbox else { return sum + place.total }
+            let inside =
+                place.latitude >= box.minLat && place.latitude <= box.maxLat && place.longitude >= box.minLon
+                && place.longitude <= box.maxLon
+            return inside ? sum + place.total : sum
+        }
     }
 
     /// The pins of a view that holds few incidents: public columns only, no model decoding.

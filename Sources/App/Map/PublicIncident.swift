@@ -259,14 +259,8 @@ enum IncidentQueries {
         let rows = try await select.orderBy("incident_date", .descending).orderBy("id")
             .limit(filters.perPage + 1).all()
         let incidents = try rows.prefix(filters.perPage).map(PublicIncident.init(row:))
-        let places = try await ClusterQueries.places(filters, app: app, on: database)
-        let total = places.reduce(0) { sum, place in
-            guard let box = filters.bbox else { return sum + place.total }
-            let inside =
-                place.latitude >= box.minLat && place.latitude <= box.maxLat && place.longitude >= box.minLon
-                && place.longitude <= box.maxLon
-            return inside ? sum + place.total : sum
-        }
+        let total = ClusterQueries.total(
+            of: try await ClusterQueries.places(filters, app: app, on: database), in: filters)
         let next = rows.count > filters.perPage ? incidents.last.map { "\($0.date)~\($0.id.uuidString)" } : nil
         return Page(incidents: incidents, total: total, next: next)
     }
