@@ -2,7 +2,7 @@ import Fluent
 import SQLKit
 
 /// Counts of the published reports per city, question and answer, kept by the database itself
-/// (issue #14): triggers on `reports` add a report's answers when it becomes published and take
+/// (issue #14): triggers on `reports` (per row on SQLite, per statement on PostgreSQL) add a report's answers when it becomes published and take
 /// them away when it stops being published, in the transaction that changes it — whichever code
 /// changed it. The statistics for the whole country or one city are then a read of a few
 /// thousand small rows, not a scan of every report; other filters still count the reports.
@@ -51,6 +51,25 @@ enum StatisticsCounts {
             .joined(separator: ", ")
     }
 
+    /// PostgreSQL: the changes of a whole statement, from its transition table `rows`, one
+    /// row per key. Row by row, a bulk insert updated the same few counters a hundred thousand
+    /// times in one transaction, and each update had to step over every earlier version of its row.
+    static func upsertAll(from rows: String, delta: Int) -> String {
+        let published = "'\(ReportStatus.published.rawValue)'"
+        let answers =
+            columns.map {
+                "SELECT city, '\($0)' AS question, COALESCE(\($0), '') AS answer FROM \(rows) WHERE status = \(published)"
+            }
+            + [
+                "SELECT city, '\(prevented)', CASE WHEN prevented THEN 'yes' ELSE 'no' END FROM \(rows) WHERE status = \(published)"
+            ]
+        return
+            "INSERT INTO \(table) (city, question, answer, n) SELECT city, question, answer, COUNT(*) * \(delta) FROM ("
+            + answers.joined(separator: " UNION ALL ")
+            + ") AS changed GROUP BY city, question, answer "
+            + "ON CONFLICT (city, question, answer) DO UPDATE SET n = \(table).n + excluded.n;"
+    }
+
     static func upsert(_ side: String, delta: Int) -> String {
         "INSERT INTO \(table) (city, question, answer, n) VALUES \(values(of: side, delta: delta)) "
             + "ON CONFLICT (city, question, answer) DO UPDATE SET n = \(table).n + excluded.n;"
@@ -73,23 +92,30 @@ struct CreateStatisticsCounts: AsyncMigration {
                 """
                 CREATE FUNCTION statistics_counts_change() RETURNS trigger AS $$
                 BEGIN
-                    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = \(unsafeRaw: published) THEN
-                        \(unsafeRaw: StatisticsCounts.upsert("OLD", delta: -1))
+                    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                        \(unsafeRaw: StatisticsCounts.upsertAll(from: "old_rows", delta: -1))
                     END IF;
-                    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = \(unsafeRaw: published) THEN
-                        \(unsafeRaw: StatisticsCounts.upsert("NEW", delta: 1))
+                    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                        \(unsafeRaw: StatisticsCounts.upsertAll(from: "new_rows", delta: 1))
                     END IF;
                     RETURN NULL;
                 END
                 $$ LANGUAGE plpgsql
                 """
             ).run()
-            try await sql.raw(
-                """
-                CREATE TRIGGER statistics_counts_change AFTER INSERT OR UPDATE OR DELETE ON reports
-                FOR EACH ROW EXECUTE FUNCTION statistics_counts_change()
-                """
-            ).run()
+            // Transition tables allow one event per trigger.
+            for (name, event, tables) in [
+                ("insert", "INSERT", "NEW TABLE AS new_rows"),
+                ("update", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                ("delete", "DELETE", "OLD TABLE AS old_rows"),
+            ] {
+                try await sql.raw(
+                    """
+                    CREATE TRIGGER statistics_counts_\(unsafeRaw: name) AFTER \(unsafeRaw: event) ON reports
+                    REFERENCING \(unsafeRaw: tables) FOR EACH STATEMENT EXECUTE FUNCTION statistics_counts_change()
+                    """
+                ).run()
+            }
         } else {
             let triggers = [
                 ("insert", "INSERT", "NEW", 1), ("delete", "DELETE", "OLD", -1),
@@ -128,7 +154,9 @@ struct CreateStatisticsCounts: AsyncMigration {
     func revert(on database: any Database) async throws {
         let sql = try database.sql()
         if sql.dialect.name == "postgresql" {
-            try await sql.raw("DROP TRIGGER statistics_counts_change ON reports").run()
+            for name in ["insert", "update", "delete"] {
+                try await sql.raw("DROP TRIGGER statistics_counts_\(unsafeRaw: name) ON reports").run()
+            }
             try await sql.raw("DROP FUNCTION statistics_counts_change()").run()
         } else {
             for name in ["insert", "delete", "update_old", "update_new"] {
