@@ -66,7 +66,9 @@ enum StatisticsCounts {
         return
             "INSERT INTO \(table) (city, question, answer, n) SELECT city, question, answer, COUNT(*) * \(delta) FROM ("
             + answers.joined(separator: " UNION ALL ")
-            + ") AS changed GROUP BY city, question, answer "
+            // In key order, so two transactions that touch the same counters lock them in the
+            // same order and never deadlock.
+            + ") AS changed GROUP BY city, question, answer ORDER BY city, question, answer "
             + "ON CONFLICT (city, question, answer) DO UPDATE SET n = \(table).n + excluded.n;"
     }
 
