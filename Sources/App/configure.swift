@@ -92,6 +92,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.clusterGridCache = ClusterGridCache(capacity: 256)
     app.statisticsCache = PublicViewCache()
     app.statisticsJSONCache = PublicViewCache()
+    app.homePageCache = PublicViewCache()
     app.submissionWriter = SubmissionWriter()
     app.rateLimiter = RateLimiter()
     app.signInThrottle = SignInThrottle()

@@ -109,6 +109,30 @@ import VaporTesting
         }
     }
 
+    /// Issue #14: the home page is kept rendered, per language and filters, until the published
+    /// set changes: a publication shows on the next view, a take-down is gone from it.
+    @Test func theKeptHomePageFollowsEveryPublicationAndTakeDown() async throws {
+        try await withApp { app in
+            let text = "Незнакомец преследовал человека от остановки до дома."
+            #expect(try await app.send(.GET, "/?lang=ru").body.string.contains(text) == false)
+            let code = try await app.submitReport()
+            #expect(try await app.send(.GET, "/?lang=ru").body.string.contains(text) == false, "pending")
+            try await app.publish(receipt: code, text: text)
+            let shown = try await app.send(.GET, "/?lang=ru")
+            #expect(shown.status == .ok && shown.headers.contentType == .html)
+            #expect(shown.body.string.contains(text))
+            #expect(shown.body.string.contains("lang=\"ru\""))
+            // Another language is rendered in it, not served the Russian page.
+            let kazakh = try await app.send(.GET, "/?lang=kk").body.string
+            #expect(kazakh.contains("lang=\"kk\"") && kazakh.contains(text))
+            let (moderator, _) = try await app.makeModerator(role: .moderator)
+            try await ModerationService.reject(
+                try await app.report(receipt: code), code: .identifying_details, reason: nil, by: moderator,
+                on: app.db)
+            #expect(try await app.send(.GET, "/?lang=ru").body.string.contains(text) == false, "taken down")
+        }
+    }
+
     @Test func checkingAReportOnTheWebsite() async throws {
         try await withApp { app in
             let code = try await app.submitReport()

@@ -25,7 +25,18 @@ struct MapWebController {
 
     static let latestCount = 20
 
-    @Sendable func home(req: Request) async throws -> View {
+    /// The home page as every visitor in a language with the same filters sees it: rendered
+    /// once per published-set version (issue #14: rendering the map's page, its filter panel and
+    /// the latest incidents was most of its cost, and nothing on it is per visitor).
+    @Sendable func home(req: Request) async throws -> Response {
+        let key = req.language.rawValue + "|" + (req.url.query ?? "")
+        let page = try await req.application.homePageCache.value(for: key, on: req.db) {
+            try await render(req).data
+        }
+        return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(buffer: page))
+    }
+
+    private func render(_ req: Request) async throws -> View {
         let form = (try? req.query.decode(FilterForm.self)) ?? FilterForm()
         let cities = try await allCities(on: req.db)
         let cityNames = Dictionary(uniqueKeysWithValues: cities.map { ($0.id ?? "", $0.name(req.language)) })
@@ -63,5 +74,15 @@ struct MapWebController {
             "home",
             PageContext(
                 req, title: req.text("home_title"), nav: "map", scripts: ["map"], usesMap: true, content: content))
+    }
+}
+
+extension Application {
+    private struct HomePageCacheKey: StorageKey { typealias Value = PublicViewCache<ByteBuffer> }
+
+    /// Set once in `configure`.
+    var homePageCache: PublicViewCache<ByteBuffer> {
+        get { storage[HomePageCacheKey.self] ?? PublicViewCache() }
+        set { storage[HomePageCacheKey.self] = newValue }
     }
 }
