@@ -1,4 +1,5 @@
 import Fluent
+import NIOConcurrencyHelpers
 import SQLKit
 import Testing
 import Vapor
@@ -161,7 +162,9 @@ import VaporTesting
         try await withApp { app in
             // This process's changes, as this test makes them: other tests run alongside.
             let ownChanges = ManagedAtomicCounter()
-            let cache = PublicViewCache<Int>(versionLifetime: .seconds(5)) { ownChanges.current }
+            let cache = PublicViewCache<Int>(versionLifetime: .seconds(5)) {
+                PublicChanges.Local(count: ownChanges.current, last: .uptimeNanoseconds(0))
+            }
             let made = ManagedAtomicCounter()
             func look() async throws -> Int {
                 try await cache.value(for: "country", on: app.db) { made.increment() }
@@ -175,6 +178,27 @@ import VaporTesting
             try await app.db.sql().raw("UPDATE public_changes SET version = version + 1").run()
             _ = ownChanges.increment()
             #expect(try await look() == 3, "this process's change shows at once")
+        }
+    }
+
+    /// This process counts its change inside the transaction, before the commit: a reader in
+    /// between reads the old version under the new count. For a while after a local change the
+    /// version is read on every request, so the commit shows on the next one.
+    @Test func aReaderBetweenALocalChangeAndItsCommitDoesNotKeepTheOldView() async throws {
+        try await withApp { app in
+            let own = NIOLockedValueBox(PublicChanges.Local())
+            let cache = PublicViewCache<Int>(versionLifetime: .seconds(30)) { own.withLockedValue { $0 } }
+            let made = ManagedAtomicCounter()
+            func look() async throws -> Int {
+                try await cache.value(for: "country", on: app.db) { made.increment() }
+            }
+            #expect(try await look() == 1)
+            // Counted, not yet committed: a reader now still reads the old version.
+            own.withLockedValue { $0 = PublicChanges.Local(count: 1, last: .now()) }
+            #expect(try await look() == 1)
+            // The commit.
+            try await app.db.sql().raw("UPDATE public_changes SET version = version + 1").run()
+            #expect(try await look() == 2, "the commit shows on the next request, not a lifetime later")
         }
     }
 }

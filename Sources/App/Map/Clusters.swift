@@ -218,11 +218,13 @@ final class PublicViewCache<Value: Sendable>: Sendable {
     private let state = NIOLockedValueBox(State())
 
     /// This process's changes so far (``PublicChanges/localChanges``; tests give their own).
-    private let localChanges: @Sendable () -> Int
+    private let localChanges: @Sendable () -> PublicChanges.Local
 
     init(
         capacity: Int = 64, versionLifetime: TimeAmount = .seconds(1),
-        localChanges: @escaping @Sendable () -> Int = { PublicChanges.localChanges.withLockedValue { $0 } }
+        localChanges: @escaping @Sendable () -> PublicChanges.Local = {
+            PublicChanges.localChanges.withLockedValue { $0 }
+        }
     ) {
         self.capacity = capacity
         self.versionLifetime = versionLifetime
@@ -230,15 +232,18 @@ final class PublicViewCache<Value: Sendable>: Sendable {
     }
 
     /// The published set's version: remembered for ``versionLifetime`` unless this process
-    /// changed the set since.
+    /// changed the set since, or within the last ``versionLifetime`` (its change may have been
+    /// counted before its commit was seen).
     func currentVersion(on database: any Database) async throws -> Int64 {
-        let localChanges = localChanges()
+        let local = localChanges()
         let now = NIODeadline.now()
-        if let known = state.withLockedValue({ $0.known }), known.localChanges == localChanges, now < known.until {
+        if let known = state.withLockedValue({ $0.known }), known.localChanges == local.count, now < known.until,
+            now >= local.last + versionLifetime
+        {
             return known.version
         }
         let version = try await PublicChanges.current(on: database)
-        state.withLockedValue { $0.known = (version, localChanges, now + versionLifetime) }
+        state.withLockedValue { $0.known = (version, local.count, now + versionLifetime) }
         return version
     }
 

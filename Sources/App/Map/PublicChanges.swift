@@ -1,5 +1,6 @@
 import Fluent
 import NIOConcurrencyHelpers
+import NIOCore
 import SQLKit
 import Vapor
 
@@ -14,13 +15,21 @@ enum PublicChanges {
     static func bump(on database: any Database) async throws {
         try await database.sql().update(table).set(SQLIdentifier("version"), to: SQLRaw("version + 1"))
             .where("id", .equal, 1).run()
-        localChanges.withLockedValue { $0 += 1 }
+        localChanges.withLockedValue { $0 = Local(count: $0.count + 1, last: .now()) }
     }
 
-    /// How many changes this process made: a cache that saw it move reads the counter again at
+    /// This process's changes: how many, and when the last one was made.
+    struct Local: Sendable, Equatable {
+        var count = 0
+        var last = NIODeadline.uptimeNanoseconds(0)
+    }
+
+    /// This process's changes so far: a cache that saw the count move reads the counter again at
     /// once, so this instance's own changes show on its next answer; changes made by other
-    /// instances show within ``PublicViewCache/versionLifetime``.
-    static let localChanges = NIOLockedValueBox<Int>(0)
+    /// instances show within ``PublicViewCache/versionLifetime``. The count moves inside the
+    /// change's transaction, before its commit: a reader in between would read the old version
+    /// under the new count, so caches read the version on every request for a while after.
+    static let localChanges = NIOLockedValueBox(Local())
 
     /// The counter now: one primary-key read.
     static func current(on database: any Database) async throws -> Int64 {
