@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// `dauys demo-data --count N [--published] [--force]`: realistic synthetic reports across
@@ -39,12 +40,9 @@ enum DemoData {
     )
         async throws -> Int
     {
-        var random = SplitMix(seed: seed ?? UInt64.random(in: 1 ... .max))
+        let seed = seed ?? UInt64.random(in: 1 ... .max)
         let cities = try await allCities(on: database)
         guard !cities.isEmpty else { return 0 }
-        // Bigger cities get more reports: weight by position in the population-ordered list.
-        let weights = cities.indices.map { 1.0 / Double($0 + 2) }
-        let totalWeight = weights.reduce(0, +)
         // Receipts of synthetic reports are never handed out: one hash under a throwaway key,
         // which no code can match, serves them all.
         let placeholderHash = ReceiptCode.keyedHash(for: ReceiptCode.generate(), key: SymmetricKey(size: .bits256))
@@ -52,6 +50,54 @@ enum DemoData {
         // The last two years' days, written once: formatting a date per report cost more than
         // making the rest of it.
         let days = (0..<730).map { KazakhstanTime.dayString(today.addingTimeInterval(-Double($0) * 86400)) }
+        // One connection for the whole load, tuned for it while it lasts.
+        return try await database.withConnection { connection in
+            let sqlite = (connection as? any SQLDatabase).flatMap { $0.dialect.name == "sqlite" ? $0 : nil }
+            for pragma in bulkLoadingPragmas { try await sqlite?.raw(SQLQueryString(pragma)).run() }
+            do {
+                var random = SplitMix(seed: seed)
+                let made = try await write(
+                    count: count, published: published, cities: cities, app: app, on: connection,
+                    random: &random,
+                    make: { city, random in
+                        let (report, retold) = makeReport(
+                            city: city, days: days, random: &random, hash: placeholderHash)
+                        report.id = UUID()
+                        if published {
+                            ModerationService.applyPublicVersion(
+                                to: report, text: retold, precision: .grid250,
+                                cityCentre: .init(latitude: city.latitude, longitude: city.longitude),
+                                key: app.secrets.locationKey, now: today)
+                        }
+                        return report
+                    })
+                for pragma in defaultPragmas { try await sqlite?.raw(SQLQueryString(pragma)).run() }
+                return made
+            } catch {
+                for pragma in defaultPragmas { try? await sqlite?.raw(SQLQueryString(pragma)).run() }
+                throw error
+            }
+        }
+    }
+
+    /// SQLite while a million rows go in (issue #14): its default 2 MB page cache held a small
+    /// part of the five indexes, so most of the load was the same pages read, spilled and
+    /// checkpointed again and again; the statement journals of the statistics triggers went to
+    /// a temporary file. Set on the loading connection only, and put back after.
+    static let bulkLoadingPragmas = [
+        "PRAGMA cache_size=-262144", "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=16384",
+    ]
+    static let defaultPragmas = [
+        "PRAGMA cache_size=-2000", "PRAGMA temp_store=DEFAULT", "PRAGMA wal_autocheckpoint=1000",
+    ]
+
+    private static func write(
+        count: Int, published: Bool, cities: [City], app: Application, on database: any Database,
+        random: inout SplitMix, make: (City, inout SplitMix) -> Report
+    ) async throws -> Int {
+        // Bigger cities get more reports: weight by position in the population-ordered list.
+        let weights = cities.indices.map { 1.0 / Double($0 + 2) }
+        let totalWeight = weights.reduce(0, +)
         var made = 0
         // The next batch is made while the last one is written: one core makes reports, the
         // other runs the database.
@@ -68,15 +114,7 @@ enum DemoData {
                         break
                     }
                 }
-                let (report, retold) = makeReport(city: city, days: days, random: &random, hash: placeholderHash)
-                report.id = UUID()
-                if published {
-                    ModerationService.applyPublicVersion(
-                        to: report, text: retold, precision: .grid250,
-                        cityCentre: .init(latitude: city.latitude, longitude: city.longitude),
-                        key: app.secrets.locationKey, now: today)
-                }
-                reports.append(report)
+                reports.append(make(city, &random))
             }
             let batch = reports
             try await writing?.value
