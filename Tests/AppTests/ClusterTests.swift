@@ -86,6 +86,53 @@ import VaporTesting
         }
     }
 
+    /// Whether a view gets pins or clusters is decided from the kept cells' bounds; it must
+    /// decide as a count of the places in the box would, and the hand-written JSON must say
+    /// what the view holds.
+    @Test func theCellsDecidePinsOrClustersAsAnExactCountWould() async throws {
+        try await withApp { app in
+            _ = try await DemoData.make(count: 600, published: true, app: app, on: app.db, seed: 11)
+            let places = try await ClusterQueries.places(IncidentFilters(), app: app, on: app.db)
+            var random = SplitMix(seed: 3)
+            var sawPins = false
+            var sawClusters = false
+            for _ in 0..<80 {
+                let zoom = 5 + Int(random.unit() * 12)
+                // Boxes of many sizes around Almaty, where many of the incidents are.
+                let latitude = 43.238 + (random.unit() - 0.5) * 0.1
+                let longitude = 76.89 + (random.unit() - 0.5) * 0.14
+                let height = random.unit() * 0.06
+                let width = random.unit() * 0.08
+                var filters = IncidentFilters()
+                filters.bbox = (
+                    minLon: longitude - width, minLat: latitude - height, maxLon: longitude + width,
+                    maxLat: latitude + height
+                )
+                let exact = ClusterQueries.total(of: places, in: filters)
+                let view = try await ClusterQueries.view(filters, zoom: zoom, maxPoints: 40, app: app, on: app.db)
+                let pinLimit = zoom >= ClusterQueries.pinZoom ? 40 : min(ClusterQueries.sparse, 40)
+                if exact <= pinLimit {
+                    sawPins = true
+                    #expect(view.clusters.isEmpty && view.total == exact && view.points.count == exact)
+                } else {
+                    // (A box much smaller than a cell may hold no cell's centre, so no cluster.)
+                    sawClusters = true
+                    #expect(view.points.isEmpty)
+                }
+                // The answer's JSON, written by hand, holds exactly the view.
+                let bbox = [longitude - width, latitude - height, longitude + width, latitude + height]
+                    .map { String($0) }.joined(separator: ",")
+                let answered = try await clusters(app, "zoom=\(zoom)&bbox=\(bbox)")
+                let expected = try await ClusterQueries.view(filters, zoom: zoom, app: app, on: app.db)
+                #expect(answered.zoom == expected.zoom && answered.total == expected.total)
+                #expect(answered.clusters == expected.clusters)
+                #expect(Set(answered.points.map(\.id)) == Set(expected.points.map(\.id)))
+                #expect(answered.points.count == expected.points.count)
+            }
+            #expect(sawPins && sawClusters)
+        }
+    }
+
     @Test func theViewFollowsEveryPublicationAndTakeDown() async throws {
         try await withApp { app in
             let first = try await app.submitReport()

@@ -20,6 +20,11 @@ struct ClusterView: Content {
         var west: Double
         var north: Double
         var east: Double
+
+        var json: String {
+            "{\"latitude\":\(latitude),\"longitude\":\(longitude),\"count\":\(count),\"prevented\":\(prevented),"
+                + "\"south\":\(south),\"west\":\(west),\"north\":\(north),\"east\":\(east)}"
+        }
     }
 
     /// One incident's pin. The words come from `GET /incidents/{id}` when its popup opens.
@@ -28,6 +33,10 @@ struct ClusterView: Content {
         var latitude: Double
         var longitude: Double
         var prevented: Bool
+
+        var json: String {
+            "{\"id\":\"\(id.uuidString)\",\"latitude\":\(latitude),\"longitude\":\(longitude),\"prevented\":\(prevented)}"
+        }
     }
 
     var zoom: Int
@@ -35,6 +44,29 @@ struct ClusterView: Content {
     var total: Int
     var clusters: [Cluster]
     var points: [Point]
+    /// `clusters` as JSON, kept with the grid they come from; not itself part of the answer.
+    var clustersJSON: [String] = []
+
+    private enum CodingKeys: String, CodingKey { case zoom, total, clusters, points }
+
+    /// The view as JSON, from the clusters' kept JSON: encoding a hundred clusters with
+    /// `JSONEncoder` on every request cost more than finding them (issue #14).
+    var json: String {
+        let clusters = clustersJSON.count == self.clusters.count ? clustersJSON : self.clusters.map(\.json)
+        return "{\"zoom\":\(zoom),\"total\":\(total),\"clusters\":[" + clusters.joined(separator: ",")
+            + "],\"points\":[" + points.map(\.json).joined(separator: ",") + "]}"
+    }
+}
+
+/// A zoom's clusters for the whole published set, each also kept as JSON.
+struct ClusterGrid: Sendable {
+    var clusters: [ClusterView.Cluster]
+    var json: [String]
+
+    init(_ clusters: [ClusterView.Cluster]) {
+        self.clusters = clusters
+        json = clusters.map(\.json)
+    }
 }
 
 enum ClusterQueries {
@@ -59,29 +91,55 @@ enum ClusterQueries {
         _ filters: IncidentFilters, zoom: Int, maxPoints: Int = maxPoints, app: Application, on database: any Database
     ) async throws -> ClusterView {
         let places = try await places(filters, app: app, on: database)
-        let total = total(of: places, in: filters)
-        // Pins on their own from street level on, or wherever the view holds only a few.
-        if total <= maxPoints && (zoom >= pinZoom || total <= sparse) {
-            return ClusterView(
-                zoom: zoom, total: total, clusters: [],
-                points: try await points(filters, limit: maxPoints, on: database))
-        }
-        // Clusters: the whole published set's cells at this zoom, kept like the places; the view
-        // gets the cells whose centre lies in it.
+        // The whole published set's cells at this zoom, kept like the places.
         var unboxed = filters
         unboxed.bbox = nil
         let grid = try await app.clusterGridCache.value(for: "\(unboxed.cacheKey)|\(zoom)", on: database) {
-            clusters(of: places, zoom: zoom)
+            ClusterGrid(clusters(of: places, zoom: zoom))
         }
-        let shown =
-            filters.bbox.map { box in
-                grid.filter {
-                    $0.latitude >= box.minLat && $0.latitude <= box.maxLat && $0.longitude >= box.minLon
-                        && $0.longitude <= box.maxLon
-                }
-            } ?? grid
+        // How many incidents the view holds, bounded by the cells: those wholly inside it
+        // count for sure, those that touch it may. Only when the bounds straddle the limit for
+        // pins are the places counted one by one.
+        var inside = 0
+        var touching = 0
+        var shown: [Int] = []
+        for (index, cell) in grid.clusters.enumerated() {
+            guard let box = filters.bbox else {
+                inside += cell.count
+                shown.append(index)
+                continue
+            }
+            if cell.north < box.minLat || cell.south > box.maxLat || cell.east < box.minLon || cell.west > box.maxLon {
+                continue
+            }
+            touching += cell.count
+            if cell.south >= box.minLat && cell.north <= box.maxLat && cell.west >= box.minLon
+                && cell.east <= box.maxLon
+            {
+                inside += cell.count
+            }
+            // A cell belongs to the view that holds its centre.
+            if cell.latitude >= box.minLat && cell.latitude <= box.maxLat && cell.longitude >= box.minLon
+                && cell.longitude <= box.maxLon
+            {
+                shown.append(index)
+            }
+        }
+        if filters.bbox == nil { touching = inside }
+        // Pins on their own from street level on, or wherever the view holds only a few.
+        let pinLimit = zoom >= pinZoom ? maxPoints : min(sparse, maxPoints)
+        if inside <= pinLimit {
+            let total = inside == touching ? inside : total(of: places, in: filters)
+            if total <= pinLimit {
+                return ClusterView(
+                    zoom: zoom, total: total, clusters: [],
+                    points: try await points(filters, limit: maxPoints, on: database))
+            }
+        }
         return ClusterView(
-            zoom: zoom, total: shown.reduce(0) { $0 + $1.count }, clusters: shown, points: [])
+            zoom: zoom, total: shown.reduce(0) { $0 + grid.clusters[$1].count },
+            clusters: shown.map { grid.clusters[$0] },
+            points: [], clustersJSON: shown.map { grid.json[$0] })
     }
 
     /// The places gathered into square cells about a quarter of a map tile wide at `zoom`: each
@@ -293,7 +351,7 @@ final class PublicViewCache<Value: Sendable>: Sendable {
 }
 
 typealias ClusterCache = PublicViewCache<[ClusterQueries.Place]>
-typealias ClusterGridCache = PublicViewCache<[ClusterView.Cluster]>
+typealias ClusterGridCache = PublicViewCache<ClusterGrid>
 
 extension Application {
     private struct ClusterCacheKey: StorageKey { typealias Value = ClusterCache }

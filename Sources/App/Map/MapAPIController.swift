@@ -15,7 +15,7 @@ struct MapAPIController {
 
     /// The map's view: pins where it holds few incidents, red/blue clusters where it holds many.
     /// `zoom` (0–19) is required; `bbox` and the map's filters narrow it.
-    @Sendable func clusters(req: Request) async throws -> ClusterView {
+    @Sendable func clusters(req: Request) async throws -> Response {
         var query = try req.query.decode([String: String].self)
         let rawZoom = query.removeValue(forKey: "zoom")
         var errors: [String: String] = [:]
@@ -29,7 +29,9 @@ struct MapAPIController {
             throw error
         }
         guard let zoom, errors.isEmpty else { throw AppError.validation(errors) }
-        return try await ClusterQueries.view(filters, zoom: zoom, app: req.application, on: req.db)
+        let view = try await ClusterQueries.view(filters, zoom: zoom, app: req.application, on: req.db)
+        return Response(
+            status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(string: view.json))
     }
 
     /// The "more often / less often" layer: counts per 1 km cell and per city.
