@@ -31,6 +31,8 @@ func routes(_ app: Application) throws {
     app.get("faq", use: faq.page)
     app.get("stats", use: statistics.page)
     app.get("data", use: OpenDataPage().page)
+    app.get("no-trace", use: NoTracePage().page)
+    app.get("telegram.svg", use: TelegramOffer().qrCode)
     app.get("self-check", use: selfCheck.form)
     app.post("self-check", use: selfCheck.answer)
     app.get("tiles", ":z", ":x", ":file", use: tiles.tile)

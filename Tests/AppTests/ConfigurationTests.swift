@@ -21,7 +21,8 @@ import Vapor
         ("DATABASE_URL", "mysql://localhost/dauys"), ("DAUYS_PUBLIC_URL", "dauys.kz"),
         ("DAUYS_TILE_URL", "https://tiles.example/{z}/{x}.png"),
         ("DAUYS_EXIT_URL", "javascript:alert(1)"), ("LOG_LEVEL", "loud"), ("LOG_LEVEL", "trace"),
-        ("DAUYS_SECRET", "c2hvcnQ="),
+        ("DAUYS_SECRET", "c2hvcnQ="), ("TELEGRAM_BOT_USERNAME", "dauys"), ("TELEGRAM_BOT_USERNAME", "t.me/DauysBot"),
+        ("TELEGRAM_BOT_USERNAME", "Dauys Bot"),
     ])
     func aBadSettingStopsStartUpAndIsNamed(name: String, value: String) {
         #expect {
@@ -29,6 +30,13 @@ import Vapor
         } throws: { error in
             (error as? ConfigError)?.setting == name && "\(error)".contains(name)
         }
+    }
+
+    @Test func theBotsUserNameMayComeWithItsAt() throws {
+        #expect(
+            try AppConfig.fromEnvironment(["TELEGRAM_BOT_USERNAME": "@Dauys_KZ_bot"]).telegramBotLink
+                == "https://t.me/Dauys_KZ_bot")
+        #expect(try AppConfig.fromEnvironment([:]).telegramBotLink == nil)
     }
 
     @Test func httpsTurnsOnSecureCookies() throws {

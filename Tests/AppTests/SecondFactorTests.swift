@@ -46,7 +46,7 @@ import VaporTesting
         #expect(
             uri.hasPrefix(
                 "otpauth://totp/Dauys:moderator@example.org?secret=AEBAGBAFAYDQQCIKBMGA2DQPCAIREEYU&issuer=Dauys"))
-        let svg = try #require(SecondFactor.qrSVG(uri, label: "QR <key>"))
+        let svg = try #require(QRCode.svg(uri, label: "QR <key>"))
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         // Every QR symbol's top-left finder pattern starts with a dark module, after the quiet zone.
         #expect(svg.contains("M4 4h1v1h-1z"))

@@ -9,7 +9,8 @@ import VaporTesting
         #expect(SelfCheck.evaluate(["unwelcome", "not_invited", "sexual_behaviour"]).outcome == .harassment)
         #expect(SelfCheck.evaluate(["unwelcome", "not_invited"]).outcome == .possibly)
         #expect(SelfCheck.evaluate(["unwelcome", "sexual_behaviour", "threats_harm"]).outcome == .unclear)
-        #expect(SelfCheck.evaluate([]).outcome == .unclear)
+        // Nothing ticked asks for an answer instead of judging (issue #15).
+        #expect(SelfCheck.evaluate([]).outcome == .nothingTicked)
     }
 
     @Test func ticksBringTheRightNotes() {

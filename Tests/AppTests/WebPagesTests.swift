@@ -133,6 +133,59 @@ import VaporTesting
         }
     }
 
+    /// Issue #15: with the bot's user name set, the home page, the receipt and the help pages
+    /// offer "Report in Telegram" with a t.me link and a QR code drawn by this server; without
+    /// it, nothing points at a bot.
+    @Test func theSiteOffersTheTelegramBotOnlyWhenItIsNamed() async throws {
+        let pages = ["/", "/help", "/guides", "/guides/workplace", "/faq"]
+        try await withApp({ $0.telegramBotUsername = "DauysTestBot" }) { app in
+            for path in pages {
+                let html = try await app.send(.GET, path + "?lang=kk").body.string
+                #expect(html.contains("href=\"https://t.me/DauysTestBot\""), "\(path)")
+                #expect(html.contains("src=\"/telegram.svg\""), "\(path)")
+                #expect(html.contains(app.translations.text("telegram_offer_button", .kk)), "\(path)")
+            }
+            let receipt = try await app.send(.POST, "/report?lang=ru", form: Self.noScriptForm())
+            #expect(receipt.status == .created)
+            #expect(receipt.body.string.contains("href=\"https://t.me/DauysTestBot\""))
+            let qr = try await app.send(.GET, "/telegram.svg?lang=ru")
+            #expect(qr.status == .ok && qr.headers.contentType == HTTPMediaType(type: "image", subType: "svg+xml"))
+            #expect(
+                qr.body.string
+                    == QRCode.svg("https://t.me/DauysTestBot", label: app.translations.text("telegram_qr_alt", .ru)))
+        }
+        try await withApp { app in
+            for path in pages {
+                let html = try await app.send(.GET, path).body.string
+                #expect(!html.contains("t.me/") && !html.contains("telegram.svg"), "\(path)")
+            }
+            #expect(try await app.send(.GET, "/telegram.svg").status == .notFound)
+        }
+    }
+
+    /// Issue #15: "leave no trace" beside the quick exit on every page, in every language.
+    @Test(arguments: Language.allCases)
+    func everyPageLinksHowToLeaveNoTrace(language: Language) async throws {
+        try await withApp { app in
+            for path in ["/", "/report", "/check", "/help", "/faq", "/stats", "/no-such-page"] {
+                let html = try await app.send(.GET, path + "?lang=" + language.rawValue).body.string
+                #expect(
+                    html.contains("id=\"quick-exit\"") && html.contains("id=\"no-trace-link\" href=\"/no-trace\""),
+                    "\(path)")
+            }
+            let page = try await app.send(.GET, "/no-trace?lang=" + language.rawValue)
+            #expect(page.status == .ok)
+            for key in NoTracePage.sections.flatMap({ [$0.heading] + $0.paragraphs }) + [
+                "notrace_title", "notrace_lead",
+            ] {
+                let text = app.translations.text(key, language)
+                #expect(
+                    text != key && page.body.string.contains(text.replacingOccurrences(of: "'", with: "&#39;")),
+                    "\(key)")
+            }
+        }
+    }
+
     @Test func checkingAReportOnTheWebsite() async throws {
         try await withApp { app in
             let code = try await app.submitReport()

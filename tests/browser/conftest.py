@@ -145,6 +145,22 @@ def browser():
     driver.quit()
 
 
+def emulate_phone(driver, width=360, height=780):
+    """A phone's screen: headless Chromium keeps its window at least 500 px wide whatever
+    `--window-size` asks, so the viewport is set through the DevTools protocol, with touch."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    return driver
+
+
+@pytest.fixture
+def phone():
+    driver = emulate_phone(make_driver())
+    yield driver
+    driver.quit()
+
+
 @pytest.fixture
 def browser_without_js():
     driver = make_driver(javascript=False)

@@ -15,6 +15,7 @@
   };
 
   var map = L.map(element, { scrollWheelZoom: false }).setView([48.0, 67.5], 5);
+  if (window.dauysTouchMap) window.dauysTouchMap(map, element.getAttribute('data-touch-hint'));
   L.tileLayer(element.getAttribute('data-tiles'), {
     maxZoom: 19, attribution: element.getAttribute('data-attribution')
   }).addTo(map);

@@ -27,6 +27,8 @@
     });
     back.hidden = current === 0;
     next.hidden = current === steps.length - 1;
+    submit.hidden = current !== steps.length - 1;
+    counter.textContent = form.getAttribute('data-step-label').replace('{n}', current + 1).replace('{total}', steps.length);
     if (pickMap) setTimeout(function () { pickMap.invalidateSize(); }, 0);
     if (moveFocus) steps[current].querySelector('legend').focus();
   }
@@ -52,7 +54,20 @@
   }
 
   form.classList.add('js-steps');
+  document.body.classList.add('js-steps-page');
   nav.hidden = false;
+  // Submit joins Back and Next in the bar (fixed to the bottom of a phone's screen), so no
+  // step ever needs scrolling to find its button.
+  var submit = document.getElementById('submit-report');
+  var spacer = document.createElement('span');
+  spacer.className = 'spacer';
+  nav.insertBefore(spacer, next);
+  nav.appendChild(submit);
+  // On a phone the list of steps gives way to "Step 2 of 5" above the step's own heading.
+  var counter = document.createElement('p');
+  counter.className = 'step-counter';
+  counter.id = 'step-counter';
+  form.parentNode.insertBefore(counter, form);
   progress.forEach(function (item, i) {
     item.querySelector('a').addEventListener('click', function (event) {
       event.preventDefault();
@@ -110,6 +125,7 @@
     var citySelect = document.getElementById('city');
     var status = document.getElementById('pick-status');
     pickMap = L.map(mapBox).setView([48.0, 67.5], 5);
+    if (window.dauysTouchMap) window.dauysTouchMap(pickMap, mapBox.getAttribute('data-touch-hint'));
     L.tileLayer(mapBox.getAttribute('data-tiles'), { maxZoom: 19, attribution: mapBox.getAttribute('data-attribution') }).addTo(pickMap);
     var marker = null;
     function place(lat, lon) {
@@ -137,9 +153,23 @@
       place(parseFloat(latitude.value), parseFloat(longitude.value));
       pickMap.setView([parseFloat(latitude.value), parseFloat(longitude.value)], 14);
     }
+    // "Skip the map — the city is enough": no point is sent, the city stands for the place.
+    document.getElementById('skip-map').addEventListener('click', function (event) {
+      if (marker) { pickMap.removeLayer(marker); marker = null; }
+      latitude.value = '';
+      longitude.value = '';
+      mapBox.hidden = true;
+      document.getElementById('pick-hint').hidden = true;
+      event.target.hidden = true;
+      status.textContent = event.target.getAttribute('data-skipped');
+    });
+    // Opening on the chosen city, or the whole country until one is chosen.
+    var chosen = cities.filter(function (c) { return c.slug === citySelect.value; })[0];
+    if (chosen && !latitude.value) pickMap.setView([chosen.lat, chosen.lon], 12);
     window.dauysPickMap = pickMap;
   }
   show(current);
+  window.dauysReportSteps = { show: function (index) { show(index, true); } };
   // After a refused submission the summary of what to fix is read first; its links lead on.
   var summary = document.getElementById('error-summary');
   if (summary) {

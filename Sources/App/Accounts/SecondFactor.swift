@@ -1,4 +1,3 @@
-import CQRencode
 import Fluent
 import SQLKit
 import Vapor
@@ -77,25 +76,6 @@ enum SecondFactor {
         let label = (issuer + ":" + email).addingPercentEncoding(withAllowedCharacters: allowed) ?? issuer
         return
             "otpauth://totp/\(label)?secret=\(base32(secret))&issuer=\(issuer)&algorithm=SHA1&digits=6&period=\(period)"
-    }
-
-    /// The URI as a QR code in SVG, drawn here by libqrencode: no image service ever sees the
-    /// secret. One path of unit squares, with the four-module quiet zone scanners need.
-    static func qrSVG(_ text: String, label: String) -> String? {
-        guard let symbol = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1) else { return nil }
-        defer { QRcode_free(symbol) }
-        let width = Int(symbol.pointee.width), quiet = 4, size = width + 2 * quiet
-        var path = ""
-        for row in 0..<width {
-            for column in 0..<width where symbol.pointee.data[row * width + column] & 1 == 1 {
-                path += "M\(column + quiet) \(row + quiet)h1v1h-1z"
-            }
-        }
-        return """
-            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(size) \(size)" width="\(size * 5)" height="\(size * 5)" \
-            shape-rendering="crispEdges" role="img" aria-labelledby="qr-title"><title id="qr-title">\(SafeMarkdown.escape(label))</title>\
-            <rect width="\(size)" height="\(size)" fill="#fff"/><path d="\(path)" fill="#000"/></svg>
-            """
     }
 
     // MARK: Recovery codes

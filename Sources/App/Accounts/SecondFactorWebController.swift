@@ -93,7 +93,7 @@ struct SecondFactorWebController {
         let uri = SecondFactor.otpauthURI(secret: secret, email: account.email)
         let content = SetupContent(
             csrf: AdminSession.csrfToken(req),
-            qr: SecondFactor.qrSVG(uri, label: req.text("admin_totp_qr_label")) ?? "", uri: uri,
+            qr: QRCode.svg(uri, label: req.text("admin_totp_qr_label")) ?? "", uri: uri,
             secret: SecondFactor.grouped(SecondFactor.base32(secret)), errors: MessageList(errors))
         return try await req.view.render(
             "admin/second-factor-setup",

@@ -44,6 +44,11 @@ struct AppConfig: Sendable {
     var postgresSearchPath: String? = nil
     /// The Telegram bot, when `TELEGRAM_BOT_TOKEN` is set.
     var telegram: TelegramSettings? = nil
+    /// The bot's public user name (`TELEGRAM_BOT_USERNAME`, without `@`): the site then offers
+    /// "Report in Telegram" with a t.me link and its QR code. Independent of the token, so a
+    /// site can point at a bot another server runs.
+    var telegramBotUsername: String? = nil
+    var telegramBotLink: String? { telegramBotUsername.map { "https://t.me/" + $0 } }
 
     /// Cookies get `Secure` whenever the site is served over HTTPS.
     var usesHTTPS: Bool { publicURL?.scheme == "https" }
@@ -162,11 +167,27 @@ struct AppConfig: Sendable {
             }
         }
 
+        var botUsername: String?
+        if let raw = value("TELEGRAM_BOT_USERNAME") {
+            let name = raw.hasPrefix("@") ? String(raw.dropFirst()) : raw
+            // Telegram's rule for bots: 5–32 letters, digits and underscores, ending in "bot".
+            guard name.range(of: #"^[A-Za-z][A-Za-z0-9_]{4,31}$"#, options: .regularExpression) != nil,
+                name.lowercased().hasSuffix("bot")
+            else {
+                throw ConfigError(
+                    setting: "TELEGRAM_BOT_USERNAME",
+                    problem:
+                        "must be the bot's user name from @BotFather, such as DauysBot (5–32 letters, digits or _, ending in bot)"
+                )
+            }
+            botUsername = name
+        }
+
         return AppConfig(
             dataDirectory: dataDirectory, database: database, publicURL: publicURL, tileURL: tileURL,
             tileCacheBytes: tileCacheBytes, exitURL: exitURL, logLevel: logLevel, secretFromEnvironment: secret,
             secretFile: secretFile, hashCost: 11, rateLimits: rateLimits, trustedProxies: trustedProxies,
-            telegram: try TelegramSettings.fromEnvironment(value))
+            telegram: try TelegramSettings.fromEnvironment(value), telegramBotUsername: botUsername)
     }
 
 }

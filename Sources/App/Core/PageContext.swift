@@ -16,17 +16,22 @@ struct PageContext<Content: Encodable>: Encodable {
     var nav: String
     var languages: [LanguageLink]
     var exitURL: String
+    /// The bot's t.me link, when the site offers reporting in Telegram.
+    var telegramLink: String?
     /// Our own scripts the page needs, from `/static/js/`.
     var scripts: [String]
     /// Whether the page shows a Leaflet map (loads Leaflet's files).
     var usesMap: Bool
     /// Whether the page draws charts (loads Chart.js).
     var usesCharts: Bool
+    /// A short header on phones (the report's steps): the brand, the quick exit and the
+    /// languages, without the site's menu.
+    var compactHeader: Bool
     var c: Content
 
     init(
         _ request: Request, title: String, nav: String = "", scripts: [String] = [], usesMap: Bool = false,
-        usesCharts: Bool = false, content: Content
+        usesCharts: Bool = false, compactHeader: Bool = false, content: Content
     ) {
         let language = request.language
         lang = language.rawValue
@@ -39,9 +44,11 @@ struct PageContext<Content: Encodable>: Encodable {
                 current: $0 == language)
         }
         exitURL = request.config.exitURL
+        telegramLink = request.config.telegramBotLink
         self.scripts = scripts
         self.usesMap = usesMap
         self.usesCharts = usesCharts
+        self.compactHeader = compactHeader
         c = content
     }
 }

@@ -20,6 +20,8 @@ enum SelfCheck {
         case possibly
         /// Not both conditions.
         case unclear
+        /// Nothing ticked: the person is asked to tick what happened, not told it "may not fit".
+        case nothingTicked = "none"
     }
 
     struct Result: Sendable, Equatable {
@@ -40,7 +42,8 @@ enum SelfCheck {
     static func evaluate(_ answers: Set<String>) -> Result {
         let conditionsMet = conditions.allSatisfy(answers.contains)
         let behaviourCount = behaviours.filter(answers.contains).count
-        let outcome: Outcome = conditionsMet ? (behaviourCount > 0 ? .harassment : .possibly) : .unclear
+        let outcome: Outcome =
+            answers.isEmpty ? .nothingTicked : conditionsMet ? (behaviourCount > 0 ? .harassment : .possibly) : .unclear
         var notes: [String] = []
         if answers.contains("threats_harm") { notes.append("selfcheck_note_police") }
         if answers.contains("following_contacting") { notes.append("selfcheck_note_stalking") }

@@ -91,7 +91,7 @@ struct ReportWebController {
             "report",
             PageContext(
                 req, title: req.text("report_title"), nav: "report", scripts: ["report"], usesMap: true,
-                content: content))
+                compactHeader: true, content: content))
         return try await view.encodeResponse(status: status, for: req)
     }
 
@@ -286,7 +286,9 @@ struct ReportWebController {
                 kindGuides: kindGuides, hasKindGuides: !kindGuides.isEmpty)
             let view = try await req.view.render(
                 "receipt",
-                PageContext(req, title: req.text("receipt_title"), nav: "report", scripts: ["print"], content: content))
+                PageContext(
+                    req, title: req.text("receipt_title"), nav: "report", scripts: ["print", "receipt"],
+                    content: content))
             return try await view.encodeResponse(status: .created, for: req)
         }
     }
