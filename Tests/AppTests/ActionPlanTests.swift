@@ -18,6 +18,15 @@ import VaporTesting
         #expect(!steps.contains("plan_work"))
     }
 
+    @Test func aStepsNumbersAreDialable() {
+        #expect(
+            ActionPlan.parts(of: "Since 2025, call 102 (police) or 112, not +77001234567.", dialable: ["102", "112"])
+                == [
+                    .init(text: "Since 2025, call "), .init(text: "102", phone: "102"), .init(text: " (police) or "),
+                    .init(text: "112", phone: "112"), .init(text: ", not +77001234567."),
+                ])
+    }
+
     @Test func aColleagueAtWork() {
         let steps = ActionPlan.steps(
             for: .init(
@@ -58,12 +67,23 @@ import VaporTesting
             let response = try await app.send(.POST, "/report?lang=kk", form: form)
             #expect(response.status == .created)
             let html = response.body.string
+            // The steps' words, read without the links that make their numbers dialable.
+            let words = html.replacing(/<a href="tel:[0-9]+">([0-9]+)<\/a>/) { $0.output.1 }
             for key in ["plan_minor", "plan_minor_crime", "plan_education", "plan_evidence", "plan_not_your_fault"] {
-                #expect(html.contains(app.translations.text(key, .kk)), "\(key)")
+                #expect(words.contains(app.translations.text(key, .kk)), "\(key)")
             }
             #expect(
                 html.contains("href=\"tel:111\"") && html.contains("href=\"tel:102\"")
                     && html.contains("href=\"tel:112\""))
+            // Not twice (issue #15): the steps name 111, 102 and 112, dialable there, and the list
+            // of lines below leaves those lines out.
+            let list = try #require(
+                html.firstMatch(of: /<ul class="directory compact">(.*?)<\/ul>/.dotMatchesNewlines())?.1)
+            #expect(!list.contains("tel:112") && !list.contains("tel:102") && !list.contains("tel:111"))
+            let plan = try #require(html.firstMatch(of: /<ol class="plan">(.*?)<\/ol>/.dotMatchesNewlines())?.1)
+            #expect(
+                plan.contains("href=\"tel:111\"") && plan.contains("href=\"tel:102\"")
+                    && plan.contains("href=\"tel:112\""))
             #expect(!html.contains("tel:150"))
             #expect(html.contains("/static/js/print.js"))
             // Nothing but the report itself was written.

@@ -42,6 +42,15 @@ import VaporTesting
             #expect(queue.body.string.contains("/admin/reports/\(id)"))
             let page = try await app.send(.GET, "/admin/reports/\(id)", headers: ["Cookie": session.cookie])
             #expect(page.body.string.contains("😡"))
+            // Where it happened, on a small map (issue #15), the exact point only until published.
+            let submitted = try await app.report(receipt: code)
+            let exact = submitted.latitude
+            #expect(
+                page.body.string.contains("id=\"report-map\"")
+                    && page.body.string.contains("data-latitude=\"\(exact)\""))
+            #expect(
+                page.body.string.contains("/static/js/admin-report-map.js")
+                    && !page.body.string.contains("data-public-latitude"))
 
             let forged = try await app.send(
                 .POST, "/admin/reports/\(id)/publish", headers: ["Cookie": session.cookie],
@@ -63,6 +72,16 @@ import VaporTesting
             #expect(report.status == "published")
             #expect(report.publicDescription == "Публичный текст без подробностей.")
             #expect(report.publicLatitude != nil)
+            let after = try await app.send(.GET, "/admin/reports/\(id)", headers: ["Cookie": session.cookie])
+            #expect(after.body.string.contains("data-public-latitude=\"\(try #require(report.publicLatitude))\""))
+            // The queue it leads back to says it was done (issue #15), in the panel's words only.
+            let location = try #require(published.headers.first(name: .location))
+            #expect(location == "/admin?status=pending&done=published")
+            let back = try await app.send(.GET, location + "&lang=en", headers: ["Cookie": session.cookie])
+            #expect(back.body.string.contains(app.translations.text("admin_done_published", .en)))
+            let forgedNotice = try await app.send(
+                .GET, "/admin?done=%3Cscript%3E&lang=en", headers: ["Cookie": session.cookie])
+            #expect(forgedNotice.status == .ok && !forgedNotice.body.string.contains("bulk-done"))
         }
     }
 

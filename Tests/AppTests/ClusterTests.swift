@@ -133,6 +133,23 @@ import VaporTesting
         }
     }
 
+    /// Issue #15: the home page carries the map's first view, as the API answers it, so a slow
+    /// phone draws the map without waiting for another request.
+    @Test func theHomePageCarriesTheMapsFirstView() async throws {
+        try await withApp { app in
+            _ = try await DemoData.make(count: 300, published: true, app: app, on: app.db, seed: 5)
+            let html = try await app.send(.GET, "/?lang=en").body.string
+            let attribute = try #require(html.firstMatch(of: /data-initial="([^"]*)"/)?.1)
+            let json = String(attribute).replacingOccurrences(of: "&quot;", with: "\"")
+                .replacingOccurrences(of: "&amp;", with: "&")
+            let embedded = try JSONDecoder().decode(ClusterView.self, from: Data(json.utf8))
+            let answered = try await clusters(app, "zoom=5")
+            #expect(embedded.zoom == MapWebController.startZoom && embedded.total > 100)
+            #expect(embedded.total == answered.total && embedded.clusters == answered.clusters)
+            #expect(Set(embedded.points.map(\.id)) == Set(answered.points.map(\.id)))
+        }
+    }
+
     @Test func theViewFollowsEveryPublicationAndTakeDown() async throws {
         try await withApp { app in
             let first = try await app.submitReport()

@@ -163,6 +163,50 @@ import VaporTesting
         }
     }
 
+    /// Issue #15: our CSS and JS (and the vendor files) under URLs with a content hash, kept a
+    /// year by browsers; without the current hash, revalidated on every use.
+    @Test func assetsCarryAContentHashAndAreKeptAYear() async throws {
+        try await withApp { app in
+            let version = app.staticAssets.version
+            #expect(version.count == 10)
+            let html = try await app.send(.GET, "/report").body.string
+            for path in [
+                "/static/css/site.css", "/static/js/exit.js", "/static/js/report.js", "/vendor/leaflet/leaflet.min.js",
+            ] {
+                #expect(html.contains(path + "?v=" + version), "\(path)")
+                let kept = try await app.send(.GET, path + "?v=" + version)
+                #expect(kept.status == .ok)
+                #expect(kept.headers.first(name: .cacheControl) == "public, max-age=31536000, immutable", "\(path)")
+                let old = try await app.send(.GET, path + "?v=0123456789")
+                #expect(old.headers.first(name: .cacheControl) == "no-cache", "\(path)")
+            }
+            // The hash follows the content.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dauys-assets-\(UUID())")
+            try FileManager.default.createDirectory(
+                at: folder.appendingPathComponent("static/css"), withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent("static/css/site.css")
+            try Data("a { color: red }".utf8).write(to: file)
+            let first = try StaticAssets.load(publicDirectory: folder.path).version
+            try Data("a { color: blue }".utf8).write(to: file)
+            #expect(try StaticAssets.load(publicDirectory: folder.path).version != first)
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
+
+    /// Issue #15: after filtering, the result shows first: the panel is closed and its summary
+    /// says how many filters are in use.
+    @Test func theFilterPanelStaysClosedAndCountsTheFiltersInUse() async throws {
+        try await withApp { app in
+            for path in ["/", "/stats"] {
+                let filtered = try await app.send(.GET, path + "?lang=en&city=almaty&prevented=yes").body.string
+                #expect(filtered.contains("<details class=\"filters-box\">"), "\(path)")
+                #expect(filtered.contains("<summary>Filters: 2 in use</summary>"), "\(path)")
+                let plain = try await app.send(.GET, path + "?lang=en").body.string
+                #expect(plain.contains("<summary>Filters</summary>"), "\(path)")
+            }
+        }
+    }
+
     /// Issue #15: "leave no trace" beside the quick exit on every page, in every language.
     @Test(arguments: Language.allCases)
     func everyPageLinksHowToLeaveNoTrace(language: Language) async throws {

@@ -2,8 +2,11 @@
 every tap target is at least 44×44 px, no page scrolls sideways, and the quick exit (with the
 "leave no trace" page beside it) stays on screen however far one scrolls."""
 
+import re
+
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 PUBLIC_PAGES = ["/", "/report", "/check", "/help", "/help?city=semey", "/self-check", "/faq", "/guides",
@@ -134,3 +137,188 @@ def test_the_admin_pages_do_not_scroll_sideways_on_a_phone(server, browser, phon
     phone.get(server.url + "/admin?status=pending")
     phone.get(phone.find_elements(By.CSS_SELECTOR, "table.queue a[href^='/admin/reports/']")[-1].get_attribute("href"))
     assert phone.execute_script(SIDEWAYS) <= 0, "a report"
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_an_unanswered_step_is_explained_in_the_pages_language_not_the_browsers(server, phone, language):
+    """Next on an empty step: a summary of what to answer at the top of the step, each message
+    next to its question, in the page's language (the browser's own bubbles speak its own)."""
+    import json
+    import urllib.request
+    with urllib.request.urlopen(f"{server.url}/report?lang={language}") as response:
+        page = response.read().decode()
+    required = re.search(r'data-msg-required="([^"]+)"', page).group(1)
+    open_page(phone, server, "/report", language)
+    WebDriverWait(phone, 20).until(lambda d: d.find_element(By.ID, "step-nav").is_displayed())
+    assert phone.execute_script("return document.getElementById('report-form').noValidate")
+    phone.find_element(By.ID, "step-next").click()
+    summary = WebDriverWait(phone, 10).until(lambda d: d.find_element(By.ID, "step-errors"))
+    assert summary.is_displayed() and required in summary.text
+    assert phone.find_element(By.ID, "step-about").is_displayed(), "still on the first step"
+    role_error = phone.find_element(By.CSS_SELECTOR, "#step-about fieldset.group .field-error")
+    assert role_error.text == required
+    # Its link leads to the question; answering clears the message, and Next goes on.
+    summary.find_element(By.TAG_NAME, "a").click()
+    assert phone.switch_to.active_element.get_attribute("name") == "role"
+    phone.find_element(By.CSS_SELECTOR, "label[for=role-victim]").click()
+    assert role_error.text == ""
+    phone.find_element(By.ID, "step-next").click()
+    WebDriverWait(phone, 10).until(lambda d: d.find_element(By.ID, "step-place").is_displayed())
+
+
+def test_the_minimal_report_takes_at_most_15_taps_with_the_buttons_always_on_screen(server, phone):
+    """The shortest honest path through the form in Kazakh, counted tap by tap: a select is
+    two taps (open, choose), typing is not a tap; before each step button it is on screen."""
+    taps = []
+
+    def tap(element_id, count=1):
+        element = phone.find_element(By.ID, element_id)
+        phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
+        taps.append(element_id) if count == 1 else taps.extend([element_id] * count)
+
+    def step_button_on_screen(element_id):
+        phone.execute_script("window.scrollTo(0, 0)")
+        box = phone.execute_script("return arguments[0].getBoundingClientRect().toJSON()",
+                                   phone.find_element(By.ID, element_id))
+        assert box["top"] >= 0 and box["bottom"] <= phone.execute_script("return window.innerHeight"), element_id
+        tap(element_id)
+
+    open_page(phone, server, "/report", "kk")
+    WebDriverWait(phone, 20).until(lambda d: d.find_element(By.ID, "step-nav").is_displayed())
+    tap("role-victim")
+    step_button_on_screen("step-next")
+    WebDriverWait(phone, 10).until(lambda d: d.find_element(By.ID, "step-place").is_displayed())
+    Select(phone.find_element(By.ID, "city")).select_by_value("almaty")
+    taps.extend(["city", "city"])
+    tap("place-street")
+    step_button_on_screen("step-next")
+    WebDriverWait(phone, 10).until(lambda d: d.find_element(By.ID, "step-what").is_displayed())
+    tap("kind-verbal")
+    tap("description")
+    phone.find_element(By.ID, "description").send_keys("Бір ер адам аялдамадан үйге дейін соңымнан жүрді.")
+    step_button_on_screen("step-next")
+    WebDriverWait(phone, 10).until(lambda d: d.find_element(By.ID, "step-who").is_displayed())
+    tap("perpetrator-stranger")
+    tap("prevented-no")
+    step_button_on_screen("step-next")
+    WebDriverWait(phone, 10).until(lambda d: d.find_element(By.ID, "step-finish").is_displayed())
+    tap("consent-yes")
+    step_button_on_screen("submit-report")
+    WebDriverWait(phone, 20).until(lambda d: d.find_elements(By.ID, "receipt-code"))
+    assert len(taps) <= 15, taps
+    # The receipt code on one line, with a button that copies it.
+    code = phone.find_element(By.ID, "receipt-code")
+    assert code.size["height"] < 60 and code.size["width"] <= phone.execute_script("return window.innerWidth")
+    assert phone.find_element(By.ID, "copy-code").is_displayed()
+
+
+HELP_PAGES = ["/help", "/faq", "/self-check", "/guides", "/no-trace"]
+# Source notes once shown on the help pages in English, and internal references to the
+# project's own research notes: none may reach a reader.
+SOURCE_LINES = ["Emergency number", "Abai region police", "Law of 5 July", "Seeds ", "Seed 0", "kz-help-facts", ".md",
+                "§"]
+# Latin words a Kazakh or Russian help page may hold: names and technical terms.
+LATIN_ALLOWED = {"Dauys", "Telegram", "eGov", "Mobile", "Kaspi", "Halyk", "Esc", "cookie", "WhatsApp", "Instagram",
+                 "TikTok", "Facebook", "VK", "Email", "email", "SMS", "IT", "HR", "OK", "CSV", "GeoJSON", "UTF", "IP",
+                 "QR", "ID", "App", "Store", "Play", "Market", "Google", "SIM", "SOS"}
+
+
+def guide_paths(server):
+    import urllib.request
+    with urllib.request.urlopen(server.url + "/guides?lang=kk") as response:
+        return sorted(set(re.findall(r'href="(/guides/[a-z0-9-]+)"', response.read().decode())))
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_help_pages_hold_no_english_line_and_no_internal_reference(server, phone, language):
+    for path in HELP_PAGES + guide_paths(server):
+        open_page(phone, server, path, language)
+        text = phone.find_element(By.TAG_NAME, "main").text
+        for line in SOURCE_LINES:
+            assert line not in text, f"{path}: {line!r}"
+        latin = set(re.findall(r"[A-Za-z]{2,}", text)) - LATIN_ALLOWED
+        assert not latin, f"{path}: {sorted(latin)}"
+
+
+@pytest.fixture(scope="module")
+def published_few(tile_server):
+    import os
+    import subprocess
+    from conftest import start_server, stop_server
+    server = start_server(tile_server)
+    binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
+    env = dict(os.environ, DAUYS_DATA_DIR=server.data_dir)
+    env.pop("DATABASE_URL", None)
+    subprocess.run([binary, "demo-data", "--count", "150", "--published"], env=env, check=True,
+                   cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                   stdout=subprocess.DEVNULL)
+    yield server
+    stop_server(server)
+
+
+def test_a_pins_popup_fits_the_phone_and_stays_open(published_few, phone):
+    import json
+    import time
+    import urllib.request
+    server = published_few
+    with urllib.request.urlopen(server.url + "/api/v1/incidents?perPage=100&city=almaty") as response:
+        features = [f for f in json.load(response)["features"] if f["geometry"]]
+    lon, lat = features[0]["geometry"]["coordinates"]
+    open_page(phone, server, "/", "kk")
+    phone.execute_script(f"window.dauysMap.setView([{lat}, {lon}], 16, {{animate: false}})")
+    time.sleep(0.5)
+    WebDriverWait(phone, 20).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-loaded") is not None)
+    pin = phone.find_elements(By.CSS_SELECTOR, "#map path.pin-not-prevented, #map path.pin-prevented")[0]
+    phone.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", pin)
+    WebDriverWait(phone, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content .popup-text:not([aria-busy])"))
+    time.sleep(2)
+    popups = phone.find_elements(By.CSS_SELECTOR, ".leaflet-popup")
+    assert len(popups) == 1, "the popup closed itself"
+    box = phone.execute_script("return arguments[0].getBoundingClientRect().toJSON()", popups[0])
+    assert box["left"] >= 0 and box["right"] <= phone.execute_script("return window.innerWidth"), box
+    assert box["width"] >= 200, box
+
+
+FAST_3G = {"offline": False, "latency": 562.5, "downloadThroughput": 180_000, "uploadThroughput": 84_375}
+
+
+def weight_and_time(driver, url, ready_script):
+    """Bytes transferred (tiles aside) and milliseconds until `ready_script` is true, on an
+    emulated fast 3G connection with a CPU four times slower, with nothing cached."""
+    driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", FAST_3G)
+    driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": 4})
+    try:
+        driver.get(url)
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script(ready_script))
+        # The page marks the moment it became usable (WebDriver's `get` waits for every image).
+        ready = driver.execute_script("return performance.getEntriesByName('dauys-ready')[0].startTime")
+        transferred = driver.execute_script("""
+            const nav = performance.getEntriesByType('navigation')[0];
+            return nav.transferSize + performance.getEntriesByType('resource')
+              .filter(r => !r.name.includes('/tiles/')).reduce((sum, r) => sum + r.transferSize, 0);""")
+        return transferred, ready
+    finally:
+        driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": 1})
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                               {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
+def test_the_report_form_and_the_home_page_are_light_and_ready_in_two_seconds_on_fast_3g(published_few, phone):
+    server = published_few
+    form_bytes, form_ms = weight_and_time(
+        phone, server.url + "/report?lang=kk",
+        "const n = document.getElementById('step-nav'); return !!n && !n.hidden;")
+    home_bytes, home_ms = weight_and_time(
+        phone, server.url + "/?lang=kk",
+        "const m = document.getElementById('map'); return !!m && m.hasAttribute('data-loaded');")
+    print(f"report form: {form_bytes} bytes, ready in {form_ms:.0f} ms; home: {home_bytes} bytes, {home_ms:.0f} ms")
+    assert form_bytes < 120_000 and home_bytes < 200_000
+    assert form_ms < 2000 and home_ms < 2000
+
+
+def _timings(driver):
+    return driver.execute_script("""
+        return performance.getEntriesByType('resource').filter(r => !r.name.includes('/tiles/'))
+          .map(r => [r.name.split('/').slice(3).join('/').slice(0, 50), Math.round(r.startTime), Math.round(r.responseEnd), r.transferSize]);""")

@@ -52,7 +52,8 @@ def report_with_javascript(driver, server, prevented, description=None):
 
     wait(driver).until(lambda d: d.find_element(By.ID, "step-place").is_displayed())
     Select(driver.find_element(By.ID, "city")).select_by_value("almaty")
-    pick_map = driver.find_element(By.ID, "pick-map")
+    # The map library arrives after the first step is ready.
+    pick_map = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "#pick-map[data-ready]"))
     assert pick_map.is_displayed()
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", pick_map)
     # A tap on a known street in Almaty. (Clicking the map's middle depended on how far the map

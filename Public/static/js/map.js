@@ -82,7 +82,7 @@
     });
     // Leaflet asks for the content again when the popup updates: ask the server once.
     var content = null;
-    marker.bindPopup(function () { return content || (content = popup(point.id)); }, { autoPanPadding: [12, 12] });
+    marker.bindPopup(function () { return content || (content = popup(point.id)); }, { autoPanPadding: [12, 12], minWidth: Math.min(240, window.innerWidth - 80), maxWidth: Math.min(320, window.innerWidth - 40) });
     return marker;
   }
 
@@ -123,25 +123,41 @@
   // While a pin's popup is open the view is not replaced: opening it may pan the map, and
   // reloading then would close the popup the person just opened.
   var pinPopupOpen = false;
+  // The view last asked for: the same view is not asked for twice (setting the start view
+  // fires a move that would have fetched it again).
+  var lastView = null;
+  // The first view comes with the page (issue #15: on a slow connection its own request
+  // was a second's wait): the whole country at the start zoom, for the page's filters.
+  var initial = JSON.parse(element.getAttribute('data-initial') || 'null');
   function load() {
-    var mine = ++generation;
-    element.removeAttribute('data-loaded');
-    if (status) status.textContent = element.getAttribute('data-status');
     var params = query();
     params.set('zoom', String(map.getZoom()));
     params.set('bbox', view());
+    if (params.toString() === lastView) return;
+    lastView = params.toString();
+    var mine = ++generation;
+    element.removeAttribute('data-loaded');
+    var first = initial;
+    initial = null;
+    if (first && first.zoom === map.getZoom()) {
+      draw(first);
+      return;
+    }
+    if (status) status.textContent = element.getAttribute('data-status');
     fetch('/api/v1/incidents/clusters?' + params.toString(), { headers: { Accept: 'application/json' } })
       .then(function (response) { return response.ok ? response.json() : { clusters: [], points: [] }; })
-      .then(function (result) {
-        if (mine !== generation) return;
-        pins.clearLayers();
-        clusters.clearLayers();
-        result.points.forEach(function (point) { pins.addLayer(pin(point)); });
-        result.clusters.forEach(function (group) { clusters.addLayer(cluster(group)); });
-        if (status) status.textContent = '';
-        element.setAttribute('data-loaded', String(result.points.length + result.clusters.length));
-      })
-      .catch(function () { if (status) status.textContent = ''; });
+      .then(function (result) { if (mine === generation) draw(result); })
+      .catch(function () { lastView = null; if (status) status.textContent = ''; });
+  }
+  function draw(result) {
+    pins.clearLayers();
+    clusters.clearLayers();
+    result.points.forEach(function (point) { pins.addLayer(pin(point)); });
+    result.clusters.forEach(function (group) { clusters.addLayer(cluster(group)); });
+    if (status) status.textContent = '';
+    element.setAttribute('data-loaded', String(result.points.length + result.clusters.length));
+    // When the first view was drawn, for the page-weight test (issue #15).
+    if (window.performance && performance.mark && !performance.getEntriesByName('dauys-ready').length) performance.mark('dauys-ready');
   }
   map.on('popupopen', function (event) { if (pins.hasLayer(event.popup._source)) pinPopupOpen = true; });
   map.on('popupclose', function () { pinPopupOpen = false; });

@@ -37,22 +37,108 @@
     return form.querySelectorAll('input[name="kinds[]"]:checked').length > 0;
   }
 
-  // Checks the visible step with the browser's own messages before moving on.
-  function stepIsValid() {
-    var fields = steps[current].querySelectorAll('input, select, textarea');
-    for (var i = 0; i < fields.length; i++) {
-      if (!fields[i].checkValidity()) { fields[i].reportValidity(); return false; }
+  // Our own messages, in the page's language, in a summary at the top of the step and next to
+  // each field (issue #15): the browser's own bubbles spoke its language, not the page's.
+  function message(name) { return form.getAttribute('data-msg-' + name); }
+
+  function problemOf(field) {
+    var v = field.validity;
+    if (field.id === 'description') {
+      var length = field.value.trim().length;
+      if (length < (field.minLength || 0) || (field.maxLength > 0 && length > field.maxLength)) return message('description');
     }
-    if (steps[current].contains(document.getElementById('kinds-group')) && !kindsChosen()) {
-      var first = form.querySelector('input[name="kinds[]"]');
-      first.setCustomValidity(form.getAttribute('data-kinds-error'));
-      first.reportValidity();
-      first.addEventListener('change', function clear() { first.setCustomValidity(''); }, { once: true });
-      return false;
-    }
-    return true;
+    if (v.valueMissing) return message('required');
+    if (v.rangeOverflow) return message('date-future');
+    if (v.rangeUnderflow) return message('date-old');
+    if (v.badInput || v.typeMismatch) return field.type === 'time' ? message('time') : message('date-format');
+    if (v.tooShort || v.tooLong) return message('description');
+    return v.valid ? null : message('required');
   }
 
+  // Where a field's message goes: after the field, or at the end of its group of choices.
+  function errorSlot(field) {
+    var group = (field.type === 'radio' || field.type === 'checkbox') ? field.closest('fieldset.group') : null;
+    var id = group ? (group.getAttribute('aria-describedby') || (field.name.replace('[]', '') + '-error')) : field.id + '-error';
+    var slot = document.getElementById(id);
+    if (!slot) {
+      slot = document.createElement(group ? 'p' : 'span');
+      slot.className = 'field-error';
+      slot.id = id;
+      if (group) group.appendChild(slot); else field.parentNode.appendChild(slot);
+    }
+    (group || field).setAttribute('aria-describedby', ((group || field).getAttribute('aria-describedby') || '')
+      .split(' ').filter(function (x) { return x && x !== id; }).concat([id]).join(' '));
+    return slot;
+  }
+
+  function clearError(field) {
+    var group = field.closest('fieldset.group');
+    var slot = document.getElementById(group && (field.type === 'radio' || field.type === 'checkbox')
+      ? (group.getAttribute('aria-describedby') || '').split(' ').pop() : field.id + '-error');
+    if (slot && slot.classList.contains('field-error')) slot.textContent = '';
+    field.removeAttribute('aria-invalid');
+  }
+
+  // The problems of one step: [field to focus, message], one per question.
+  function problemsIn(step) {
+    var problems = [];
+    var seen = {};
+    step.querySelectorAll('input, select, textarea').forEach(function (field) {
+      if (field.type === 'hidden' || field.disabled || seen[field.name] || field.closest('[hidden]')) return;
+      var text = null;
+      if (field.name === 'kinds[]') {
+        if (!kindsChosen()) text = form.getAttribute('data-kinds-error');
+      } else if (field.type === 'radio') {
+        if (field.required && !form.querySelector('input[name="' + field.name + '"]:checked')) text = message('required');
+      } else {
+        text = problemOf(field);
+      }
+      if (field.type === 'radio' || field.type === 'checkbox') seen[field.name] = true;
+      if (text) problems.push([field, text]);
+    });
+    return problems;
+  }
+
+  var stepSummary = document.createElement('div');
+  stepSummary.className = 'error-stepSummary';
+  stepSummary.id = 'step-errors';
+  stepSummary.setAttribute('role', 'alert');
+  stepSummary.tabIndex = -1;
+  stepSummary.hidden = true;
+
+  // Shows the step's problems, or clears them; true when there are none.
+  function stepIsValid(index) {
+    var step = steps[index === undefined ? current : index];
+    step.querySelectorAll('input, select, textarea').forEach(clearError);
+    var problems = problemsIn(step);
+    stepSummary.hidden = problems.length === 0;
+    stepSummary.textContent = '';
+    if (!problems.length) return true;
+    var heading = document.createElement('h2');
+    heading.textContent = message('heading');
+    var list = document.createElement('ul');
+    problems.forEach(function (problem) {
+      var field = problem[0];
+      errorSlot(field).textContent = problem[1];
+      field.setAttribute('aria-invalid', 'true');
+      var item = document.createElement('li');
+      var link = document.createElement('a');
+      link.href = '#' + field.id;
+      var label = field.closest('fieldset.group');
+      label = label ? label.querySelector('legend') : form.querySelector('label[for="' + field.id + '"]');
+      link.textContent = (label ? label.firstChild.textContent.trim() + ': ' : '') + problem[1];
+      link.addEventListener('click', function (event) { event.preventDefault(); field.focus(); });
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    stepSummary.appendChild(heading);
+    stepSummary.appendChild(list);
+    step.insertBefore(stepSummary, step.querySelector('legend').nextSibling);
+    stepSummary.focus();
+    return false;
+  }
+
+  form.noValidate = true;
   form.classList.add('js-steps');
   document.body.classList.add('js-steps-page');
   nav.hidden = false;
@@ -77,8 +163,17 @@
   back.addEventListener('click', function () { show(current - 1, true); });
   next.addEventListener('click', function () { if (stepIsValid()) show(current + 1, true); });
   form.addEventListener('submit', function (event) {
-    if (!kindsChosen()) { event.preventDefault(); show(steps.indexOf(document.getElementById('step-what'))); stepIsValid(); }
+    for (var i = 0; i < steps.length; i++) {
+      if (problemsIn(steps[i]).length) {
+        event.preventDefault();
+        show(i);
+        stepIsValid(i);
+        return;
+      }
+    }
   });
+  // A message goes once its question is answered.
+  form.addEventListener('change', function (event) { if (event.target.name) clearError(event.target); });
 
   // Only ask who the person is, and who stopped it, when that applies.
   function toggle(groupId, radioName, value) {
@@ -115,9 +210,11 @@
   })();
 
   // The map: tapping sets the point and picks the nearest city.
+  // Leaflet comes after the first step is ready (issue #15: on a slow phone connection the
+  // form waited for the map library it needs only on the second step).
   var pickMap = null;
   var mapBox = document.getElementById('pick-map');
-  if (mapBox && window.L) {
+  function startMap() {
     document.getElementById('map-picker').hidden = false;
     var cities = JSON.parse(mapBox.getAttribute('data-cities') || '[]');
     var latitude = document.getElementById('latitude');
@@ -167,8 +264,24 @@
     var chosen = cities.filter(function (c) { return c.slug === citySelect.value; })[0];
     if (chosen && !latitude.value) pickMap.setView([chosen.lat, chosen.lon], 12);
     window.dauysPickMap = pickMap;
+    mapBox.setAttribute('data-ready', '');
+    pickMap.invalidateSize();
+  }
+  function load(tag, attributes, then) {
+    var element = document.createElement(tag);
+    Object.keys(attributes).forEach(function (name) { element.setAttribute(name, attributes[name]); });
+    if (then) element.addEventListener('load', then);
+    document.head.appendChild(element);
+  }
+  if (mapBox) {
+    load('link', { rel: 'stylesheet', href: mapBox.getAttribute('data-leaflet-css') });
+    load('script', { src: mapBox.getAttribute('data-leaflet-js') }, function () {
+      load('script', { src: mapBox.getAttribute('data-touch-map-js') }, startMap);
+    });
   }
   show(current);
+  // When the first step could be answered, for the page-weight test (issue #15).
+  if (window.performance && performance.mark) performance.mark('dauys-ready');
   window.dauysReportSteps = { show: function (index) { show(index, true); } };
   // After a refused submission the summary of what to fix is read first; its links lead on.
   var summary = document.getElementById('error-summary');

@@ -18,6 +18,8 @@ struct PageContext<Content: Encodable>: Encodable {
     var exitURL: String
     /// The bot's t.me link, when the site offers reporting in Telegram.
     var telegramLink: String?
+    /// The content hash our CSS and JS URLs carry (`?v=`), so browsers keep them for a year.
+    var v: String
     /// Our own scripts the page needs, from `/static/js/`.
     var scripts: [String]
     /// Whether the page shows a Leaflet map (loads Leaflet's files).
@@ -45,6 +47,7 @@ struct PageContext<Content: Encodable>: Encodable {
         }
         exitURL = request.config.exitURL
         telegramLink = request.config.telegramBotLink
+        v = request.application.staticAssets.version
         self.scripts = scripts
         self.usesMap = usesMap
         self.usesCharts = usesCharts

@@ -74,10 +74,67 @@ enum ActionPlan {
     }
 
     /// Whom to call for this situation: the city's own entries first, then the national lines.
-    static func lines(for situation: Situation, language: Language, on database: any Database) async throws -> [Line] {
+    /// The help lines for the situation, leaving out those whose every number the plan's steps
+    /// (`steps`, in words) already name: 112 once, not in a step and again in the list (issue #15).
+    static func lines(
+        for situation: Situation, language: Language, steps: [String] = [], on database: any Database
+    ) async throws -> [Line] {
         let listing = try await HotlineDirectory.listing(city: situation.city, on: database)
-        return (listing.local + listing.nationwide).map {
+        let named = steps.joined(separator: " ")
+        return (listing.local + listing.nationwide).filter { hotline in
+            hotline.phones.isEmpty
+                || !hotline.phones.allSatisfy { phone in
+                    named.range(
+                        of: "(?<![0-9])" + NSRegularExpression.escapedPattern(for: phone) + "(?![0-9])",
+                        options: .regularExpression) != nil
+                }
+        }.map {
             Line(name: $0.name(language), phones: $0.phones, hasPhones: !$0.phones.isEmpty)
         }
+    }
+}
+
+extension ActionPlan {
+    /// A piece of a step's text: words, or a phone number to dial with one tap.
+    struct StepPart: Encodable, Equatable {
+        var text: String
+        var phone: String?
+    }
+
+    /// A step's text with the help lines' numbers it names (112, 102, 111…) made dialable,
+    /// since the list of lines below leaves them out once a step names them. Other numbers (a
+    /// year, an article) stay words.
+    static func parts(of step: String, dialable: Set<String>) -> [StepPart] {
+        var parts: [StepPart] = []
+        var words = ""
+        var index = step.startIndex
+        while index < step.endIndex {
+            guard step[index].isASCII, step[index].isNumber else {
+                words.append(step[index])
+                index = step.index(after: index)
+                continue
+            }
+            // A whole run of digits, not part of a longer number such as +7 701…
+            var end = index
+            while end < step.endIndex, step[end].isASCII, step[end].isNumber { end = step.index(after: end) }
+            let number = String(step[index..<end])
+            let afterPlus = index > step.startIndex && step[step.index(before: index)] == "+"
+            if dialable.contains(number) && !afterPlus {
+                if !words.isEmpty { parts.append(StepPart(text: words)) }
+                words = ""
+                parts.append(StepPart(text: number, phone: number))
+            } else {
+                words += number
+            }
+            index = end
+        }
+        if !words.isEmpty { parts.append(StepPart(text: words)) }
+        return parts
+    }
+
+    /// Every number of the help lines for the situation.
+    static func phones(for situation: Situation, on database: any Database) async throws -> Set<String> {
+        let listing = try await HotlineDirectory.listing(city: situation.city, on: database)
+        return Set((listing.local + listing.nationwide).flatMap(\.phones))
     }
 }

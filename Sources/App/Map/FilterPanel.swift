@@ -39,8 +39,11 @@ struct FilterPanel: Encodable {
     var perpetrators: [Choice]
     var preventedChoices: [Choice]
     var today: String
-    /// The panel starts open when a filter is in use.
-    var open: Bool
+    /// The panel starts closed even with filters in use, so their result is what a phone shows
+    /// first (issue #15); its summary says how many are in use.
+    var open = false
+    /// "Filters", or "Filters: 2 in use".
+    var summary: String
 
     init(_ req: Request, form: FilterForm, cities: [City], action: String) {
         t = req.application.translations.table(req.language)
@@ -57,6 +60,11 @@ struct FilterPanel: Encodable {
             Choice(value: "no", label: req.text("legend_not_prevented"), selected: form.prevented == "no"),
         ]
         today = KazakhstanTime.today()
-        open = form.apiQuery.count > 1
+        // `perPage` is always there; every other key is a filter in use.
+        let inUse = form.apiQuery.keys.filter { $0 != "perPage" }.count
+        summary =
+            inUse == 0
+            ? req.text("filters_label")
+            : req.text("filters_in_use").replacingOccurrences(of: "{n}", with: String(inUse))
     }
 }

@@ -21,9 +21,14 @@ struct MapWebController {
         var incidents: [IncidentRow]
         var total: Int
         var filterErrors: MessageList
+        /// The map's first view (the whole country at its start zoom, for these filters) as the
+        /// clusters API would answer it, so a slow phone draws the map without another request.
+        var initialJSON: String?
     }
 
     static let latestCount = 20
+    /// The zoom `map.js` starts at, showing the whole country.
+    static let startZoom = 5
 
     /// The home page as every visitor in a language with the same filters sees it: rendered
     /// once per published-set version (issue #14: rendering the map's page, its filter panel and
@@ -43,8 +48,12 @@ struct MapWebController {
         var filterErrors: [String] = []
         var rows: [IncidentRow] = []
         var total = 0
+        var initialJSON: String?
         do {
             var filters = try IncidentFilters.parse(form.apiQuery, knownCities: Set(cityNames.keys))
+            initialJSON = try await ClusterQueries.view(
+                filters, zoom: MapWebController.startZoom, app: req.application, on: req.db
+            ).json
             // The latest few, for browsers without scripts and for reading; the map shows the rest.
             filters.perPage = Self.latestCount
             let page = try await IncidentQueries.page(filters, app: req.application, on: req.db)
@@ -69,7 +78,8 @@ struct MapWebController {
 
         let content = HomeContent(
             filters: FilterPanel(req, form: form, cities: cities, action: "/"), tileURL: TileProxyController.template,
-            citiesJSON: citiesJSON, incidents: rows, total: total, filterErrors: MessageList(filterErrors))
+            citiesJSON: citiesJSON, incidents: rows, total: total, filterErrors: MessageList(filterErrors),
+            initialJSON: initialJSON)
         return try await req.view.render(
             "home",
             PageContext(

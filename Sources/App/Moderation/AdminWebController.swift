@@ -39,12 +39,21 @@ struct AdminWebController {
         /// Bulk actions, offered on the pending tab.
         var bulk: Bool
         var reasons: [Choice]
-        /// What the last bulk action did, line by line.
-        var bulkDone: [String]
+        /// What the last action did, line by line; nil when nothing (Leaf counts an empty list
+        /// as true).
+        var bulkDone: [String]?
     }
 
+    /// What a moderator just did, said at the top of the queue they come back to (issue #15: a
+    /// publication gave no sign that it happened). Only these words, never text from the URL.
+    static let doneNotices = [
+        "published": "admin_done_published", "rejected": "admin_done_rejected", "archived": "admin_done_archived",
+    ]
+
     @Sendable func queue(req: Request) async throws -> View {
-        try await renderQueue(req, filter: try QueueFilter.parse(req))
+        let done = (try? req.query.get(String.self, at: "done")).flatMap { Self.doneNotices[$0] }
+        return try await renderQueue(
+            req, filter: try QueueFilter.parse(req), bulkDone: done.map { [req.text($0)] } ?? [])
     }
 
     private func renderQueue(_ req: Request, filter: QueueFilter, bulkDone: [String] = []) async throws -> View {
@@ -98,7 +107,8 @@ struct AdminWebController {
             previous: filter.page > 1 ? "/admin" + filter.query(page: filter.page - 1) : nil,
             next: filter.page < pages ? "/admin" + filter.query(page: filter.page + 1) : nil,
             bulk: filter.status == .pending && !rows.isEmpty,
-            reasons: req.choices(RejectionReason.self, prefix: "rejection"), bulkDone: bulkDone)
+            reasons: req.choices(RejectionReason.self, prefix: "rejection"), bulkDone: bulkDone.isEmpty ? nil : bulkDone
+        )
         return try await req.view.render(
             "admin/queue", PageContext(req, title: req.text("admin_queue_title"), nav: "admin", content: content))
     }
@@ -122,7 +132,18 @@ struct AdminWebController {
         var found: String?
     }
 
+    /// Where it happened, for the small map on the report's page (issue #15: coordinates alone
+    /// told a moderator little): the exact point and, once made, the public one.
+    struct ReportPlace: Encodable {
+        var latitude: Double
+        var longitude: Double
+        var publicLatitude: Double?
+        var publicLongitude: Double?
+        var tileURL: String
+    }
+
     struct ReportContent: Encodable {
+        var place: ReportPlace
         var id: String
         var csrf: String
         var status: String
@@ -208,8 +229,11 @@ struct AdminWebController {
         let segments = Redaction.segments(of: report.description)
         let marked = Set(segments.compactMap(\.kind))
         let foundKinds = Redaction.Kind.allCases.filter { marked.contains($0.rawValue) }
+        let place = ReportPlace(
+            latitude: report.latitude, longitude: report.longitude, publicLatitude: report.publicLatitude,
+            publicLongitude: report.publicLongitude, tileURL: TileProxyController.template)
         let content = ReportContent(
-            id: report.id?.uuidString ?? "", csrf: AdminSession.csrfToken(req), status: report.status,
+            place: place, id: report.id?.uuidString ?? "", csrf: AdminSession.csrfToken(req), status: report.status,
             statusLabel: req.text("status_" + report.status), facts: facts,
             original: segments.map {
                 OriginalSegment(text: $0.text, found: $0.kind.map { req.text("redaction_kind_" + $0) })
@@ -233,7 +257,10 @@ struct AdminWebController {
             }, messages: messages, messageDraft: messageDraft, mergedInto: report.mergedInto?.uuidString,
             duplicates: duplicates, candidates: candidates, canMerge: mayMerge, mergeDraft: mergeDraft)
         let view = try await req.view.render(
-            "admin/report", PageContext(req, title: req.text("admin_report_title"), nav: "admin", content: content))
+            "admin/report",
+            PageContext(
+                req, title: req.text("admin_report_title"), nav: "admin", scripts: ["admin-report-map"],
+                usesMap: true, content: content))
         return try await view.encodeResponse(status: status, for: req)
     }
 
@@ -294,7 +321,7 @@ struct AdminWebController {
                 report, publicDescription: form.publicDescription, precision: precision,
                 seen: try seenStatus(form.seen),
                 by: try req.requireAccount(), app: req.application, on: req.db)
-            return req.redirect(to: "/admin?status=pending")
+            return req.redirect(to: "/admin?status=pending&done=published")
         } catch let error as AppError where error.status == .conflict {
             return try await renderChangedMeanwhile(req, draft: form.publicDescription)
         } catch let error as AppError where error.status == .badRequest {
@@ -319,7 +346,7 @@ struct AdminWebController {
             try await ModerationService.reject(
                 report, code: code, reason: form.reason, seen: try seenStatus(form.seen), by: try req.requireAccount(),
                 on: req.db)
-            return req.redirect(to: "/admin?status=pending")
+            return req.redirect(to: "/admin?status=pending&done=rejected")
         } catch let error as AppError where error.status == .conflict {
             return try await renderChangedMeanwhile(req)
         } catch let error as AppError where error.status == .badRequest {
@@ -425,7 +452,7 @@ struct AdminWebController {
         do {
             try await ModerationService.archive(
                 report, seen: try seenStatus(form.seen), by: try req.requireAccount(), on: req.db)
-            return req.redirect(to: "/admin?status=pending")
+            return req.redirect(to: "/admin?status=pending&done=archived")
         } catch let error as AppError where error.status == .conflict {
             return try await renderChangedMeanwhile(req)
         }

@@ -90,8 +90,8 @@ struct ReportWebController {
         let view = try await req.view.render(
             "report",
             PageContext(
-                req, title: req.text("report_title"), nav: "report", scripts: ["report"], usesMap: true,
-                compactHeader: true, content: content))
+                req, title: req.text("report_title"), nav: "report", scripts: ["report"], compactHeader: true,
+                content: content))
         return try await view.encodeResponse(status: status, for: req)
     }
 
@@ -235,8 +235,8 @@ struct ReportWebController {
 
     struct ReceiptContent: Encodable {
         var code: String
-        /// The personal action plan: step texts, then whom to call.
-        var steps: [String]
+        /// The personal action plan: step texts (numbers in them dialable), then whom to call.
+        var steps: [[ActionPlan.StepPart]]
         var lines: [ActionPlan.Line]
         /// The guide for the setting of what happened.
         var guideURL: String
@@ -274,9 +274,11 @@ struct ReportWebController {
                         Choice(value: "/guides/" + guide.slug, label: guide.title(req.language), selected: false))
                 }
             }
+            let steps = ActionPlan.steps(for: situation).map { req.text($0) }
+            let dialable = try await ActionPlan.phones(for: situation, on: req.db)
             let content = ReceiptContent(
-                code: receipt.receipt, steps: ActionPlan.steps(for: situation).map { req.text($0) },
-                lines: try await ActionPlan.lines(for: situation, language: req.language, on: req.db),
+                code: receipt.receipt, steps: steps.map { ActionPlan.parts(of: $0, dialable: dialable) },
+                lines: try await ActionPlan.lines(for: situation, language: req.language, steps: steps, on: req.db),
                 guideURL: "/guides/"
                     + GuideLibrary.settingSlug(placeType: valid.placeType, relation: valid.perpetratorRelation),
                 guideTitle: try await GuideLibrary.find(

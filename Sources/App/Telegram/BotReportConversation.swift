@@ -244,7 +244,9 @@ extension BotTurn {
             outcome.replies.append(
                 .send(BotFormat.receipt(receipt.receipt, language: language, translations: app.translations), nil))
             let situation = ActionPlan.Situation(valid)
-            let lines = try await ActionPlan.lines(for: situation, language: language, on: db)
+            let lines = try await ActionPlan.lines(
+                for: situation, language: language,
+                steps: ActionPlan.steps(for: situation).map { app.translations.text($0, language) }, on: db)
             outcome.replies.append(
                 .send(
                     BotFormat.plan(
