@@ -27,6 +27,8 @@ let package = Package(
         ),
         // Debian's libqrencode, for the QR code of a moderator's second factor.
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        // zlib, for the gzip bytes of our static files, made once at start-up.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(
             name: "App",
             dependencies: [
@@ -39,6 +41,7 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .target(name: "TelegramKit"),
                 .target(name: "CQRencode"),
+                .target(name: "CZlib"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -11,6 +11,7 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || packages+=("$1"); }
 need libjs-leaflet
 need libjs-chart.js
 need libqrencode-dev  # built into the server: the QR code of a moderator's second factor
+need zlib1g-dev       # built into the server: our CSS and JavaScript gzipped once at start-up
 if [[ "${1:-}" == "--test" ]]; then
     need postgresql
     need chromium

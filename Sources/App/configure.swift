@@ -126,7 +126,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(LoadSheddingMiddleware(limit: config.maxRequestsInFlight))
     app.middleware.use(SameOriginMiddleware(publicURL: config.publicURL))
     app.staticAssets = try StaticAssets.load(publicDirectory: app.directory.publicDirectory)
-    app.middleware.use(StaticCacheMiddleware(version: app.staticAssets.version))
+    app.middleware.use(StaticFilesMiddleware(assets: app.staticAssets))
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(LanguageCookieMiddleware())
     app.routes.defaultMaxBodySize = "256kb"

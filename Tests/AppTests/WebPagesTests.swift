@@ -180,6 +180,17 @@ import VaporTesting
                 let old = try await app.send(.GET, path + "?v=0123456789")
                 #expect(old.headers.first(name: .cacheControl) == "no-cache", "\(path)")
             }
+            // Sent as gzip bytes made once at start-up to browsers that take gzip, plain to others.
+            let css = try #require(
+                FileManager.default.contents(atPath: app.directory.publicDirectory + "static/css/site.css"))
+            let zipped = try await app.send(
+                .GET, "/static/css/site.css?v=" + version, headers: ["Accept-Encoding": "gzip, deflate, br"])
+            #expect(zipped.headers.first(name: .contentEncoding) == "gzip")
+            #expect(zipped.headers.first(name: .cacheControl) == "public, max-age=31536000, immutable")
+            #expect(Array(zipped.body.readableBytesView) == Gzip.compress(Array(css)))
+            #expect(zipped.body.readableBytes < css.count / 2)
+            let plain = try await app.send(.GET, "/static/css/site.css?v=" + version)
+            #expect(plain.headers.first(name: .contentEncoding) == nil && plain.body.readableBytes == css.count)
             // The hash follows the content.
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dauys-assets-\(UUID())")
             try FileManager.default.createDirectory(

@@ -73,10 +73,14 @@ def test_a_crowded_country_is_drawn_as_red_and_blue_clusters_that_split_as_one_z
         time.sleep(0.4)
         if loaded(browser) and browser.find_elements(By.CSS_SELECTOR, "#map path.pin-not-prevented, #map path.pin-prevented"):
             break
-        current = browser.find_elements(By.CSS_SELECTOR, "#map .incident-cluster")
-        if current:
-            browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))",
-                                   max(current, key=lambda c: int(c.get_attribute("data-count"))))
+        # The biggest cluster, read in the page at once: a view that finishes loading meanwhile
+        # replaces the elements a list read from Python would still point at.
+        browser.execute_script("""
+            var all = Array.from(document.querySelectorAll('#map .incident-cluster'));
+            if (!all.length) return;
+            var biggest = all.reduce(function (a, b) {
+              return +a.getAttribute('data-count') >= +b.getAttribute('data-count') ? a : b; });
+            biggest.dispatchEvent(new MouseEvent('click', {bubbles: true}));""")
     pins = browser.find_elements(By.CSS_SELECTOR, "#map path.pin-not-prevented, #map path.pin-prevented")
     assert pins, "zooming in ends with single pins"
     assert loaded(browser) <= 2000
