@@ -102,6 +102,18 @@ def start_server(tile_server, extra_env=None):
     return server
 
 
+def start_server_with_demo_data(tile_server, count):
+    """A server whose database holds `count` published synthetic incidents."""
+    server = start_server(tile_server)
+    binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
+    env = dict(os.environ, DAUYS_DATA_DIR=server.data_dir)
+    env.pop("DATABASE_URL", None)
+    subprocess.run([binary, "demo-data", "--count", str(count), "--published"], env=env, check=True,
+                   cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                   stdout=subprocess.DEVNULL)
+    return server
+
+
 def stop_server(server):
     server.process.terminate()
     server.process.wait(timeout=20)

@@ -2,8 +2,6 @@
 and draws red/blue clusters; zooming in splits them until single pins remain."""
 
 import json
-import os
-import subprocess
 import time
 import urllib.request
 
@@ -11,19 +9,13 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import start_server, stop_server
+from conftest import start_server_with_demo_data, stop_server
 from test_accessibility import violations
 
 
 @pytest.fixture(scope="module")
 def crowded(tile_server):
-    server = start_server(tile_server)
-    binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
-    env = dict(os.environ, DAUYS_DATA_DIR=server.data_dir)
-    env.pop("DATABASE_URL", None)
-    subprocess.run([binary, "demo-data", "--count", "4000", "--published"], env=env, check=True,
-                   cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                   stdout=subprocess.DEVNULL)
+    server = start_server_with_demo_data(tile_server, 4000)
     yield server
     stop_server(server)
 

@@ -243,16 +243,8 @@ def test_the_help_pages_hold_no_english_line_and_no_internal_reference(server, p
 
 @pytest.fixture(scope="module")
 def published_few(tile_server):
-    import os
-    import subprocess
-    from conftest import start_server, stop_server
-    server = start_server(tile_server)
-    binary = os.environ.get("DAUYS_BINARY", os.path.abspath(".build/debug/dauys"))
-    env = dict(os.environ, DAUYS_DATA_DIR=server.data_dir)
-    env.pop("DATABASE_URL", None)
-    subprocess.run([binary, "demo-data", "--count", "150", "--published"], env=env, check=True,
-                   cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                   stdout=subprocess.DEVNULL)
+    from conftest import start_server_with_demo_data, stop_server
+    server = start_server_with_demo_data(tile_server, 150)
     yield server
     stop_server(server)
 
