@@ -73,24 +73,22 @@ enum ActionPlan {
         var hasPhones: Bool
     }
 
-    /// Whom to call for this situation: the city's own entries first, then the national lines.
-    /// The help lines for the situation, leaving out those whose every number the plan's steps
-    /// (`steps`, in words) already name: 112 once, not in a step and again in the list (issue #15).
-    static func lines(
-        for situation: Situation, language: Language, steps: [String] = [], on database: any Database
-    ) async throws -> [Line] {
+    /// The plan in words: each step (`steps`, already in the reader's language) with the help
+    /// lines' numbers it names made dialable, then whom to call — the city's own entries first,
+    /// then the national lines — leaving out the lines whose every number a step already names
+    /// (issue #15: 112 once, not in a step and again in the list). One read of the directory.
+    static func plan(
+        for situation: Situation, steps: [String], language: Language, on database: any Database
+    ) async throws -> (steps: [[StepPart]], lines: [Line]) {
         let listing = try await HotlineDirectory.listing(city: situation.city, on: database)
-        let named = steps.joined(separator: " ")
-        return (listing.local + listing.nationwide).filter { hotline in
-            hotline.phones.isEmpty
-                || !hotline.phones.allSatisfy { phone in
-                    named.range(
-                        of: "(?<![0-9])" + NSRegularExpression.escapedPattern(for: phone) + "(?![0-9])",
-                        options: .regularExpression) != nil
-                }
-        }.map {
+        let hotlines = listing.local + listing.nationwide
+        let dialable = Set(hotlines.flatMap(\.phones))
+        let parts = steps.map { Self.parts(of: $0, dialable: dialable) }
+        let named = Set(parts.joined().compactMap(\.phone))
+        let lines = hotlines.filter { $0.phones.isEmpty || !$0.phones.allSatisfy(named.contains) }.map {
             Line(name: $0.name(language), phones: $0.phones, hasPhones: !$0.phones.isEmpty)
         }
+        return (parts, lines)
     }
 }
 
@@ -130,11 +128,5 @@ extension ActionPlan {
         }
         if !words.isEmpty { parts.append(StepPart(text: words)) }
         return parts
-    }
-
-    /// Every number of the help lines for the situation.
-    static func phones(for situation: Situation, on database: any Database) async throws -> Set<String> {
-        let listing = try await HotlineDirectory.listing(city: situation.city, on: database)
-        return Set((listing.local + listing.nationwide).flatMap(\.phones))
     }
 }

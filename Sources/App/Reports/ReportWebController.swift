@@ -274,11 +274,11 @@ struct ReportWebController {
                         Choice(value: "/guides/" + guide.slug, label: guide.title(req.language), selected: false))
                 }
             }
-            let steps = ActionPlan.steps(for: situation).map { req.text($0) }
-            let dialable = try await ActionPlan.phones(for: situation, on: req.db)
+            let plan = try await ActionPlan.plan(
+                for: situation, steps: ActionPlan.steps(for: situation).map { req.text($0) }, language: req.language,
+                on: req.db)
             let content = ReceiptContent(
-                code: receipt.receipt, steps: steps.map { ActionPlan.parts(of: $0, dialable: dialable) },
-                lines: try await ActionPlan.lines(for: situation, language: req.language, steps: steps, on: req.db),
+                code: receipt.receipt, steps: plan.steps, lines: plan.lines,
                 guideURL: "/guides/"
                     + GuideLibrary.settingSlug(placeType: valid.placeType, relation: valid.perpetratorRelation),
                 guideTitle: try await GuideLibrary.find(

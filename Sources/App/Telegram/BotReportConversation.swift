@@ -244,9 +244,10 @@ extension BotTurn {
             outcome.replies.append(
                 .send(BotFormat.receipt(receipt.receipt, language: language, translations: app.translations), nil))
             let situation = ActionPlan.Situation(valid)
-            let lines = try await ActionPlan.lines(
-                for: situation, language: language,
-                steps: ActionPlan.steps(for: situation).map { app.translations.text($0, language) }, on: db)
+            let lines = try await ActionPlan.plan(
+                for: situation, steps: ActionPlan.steps(for: situation).map { app.translations.text($0, language) },
+                language: language, on: db
+            ).lines
             outcome.replies.append(
                 .send(
                     BotFormat.plan(

@@ -5,7 +5,7 @@ import Vapor
 struct TelegramOffer {
     /// The QR code of the bot's t.me link, for a computer's screen to be read by a phone.
     @Sendable func qrCode(req: Request) async throws -> Response {
-        guard let link = req.config.telegramBotLink else { throw Abort(.notFound) }
+        guard let link = req.config.telegramBotLink else { throw AppError.notFound }
         guard let svg = QRCode.svg(link, label: req.text("telegram_qr_alt")) else {
             throw Abort(.internalServerError)
         }
