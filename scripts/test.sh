@@ -19,8 +19,15 @@ scripts/format.sh --check
 echo "== Building (debug, once)"
 swift build --build-tests
 
+# Tests that measure the whole process (resident memory) run alone, after the shared run.
+alone=ExportMemoryTests
+swift_tests() {
+    swift test --skip-build --skip "$alone"
+    swift test --skip-build --filter "$alone"
+}
+
 echo "== Swift tests on SQLite"
-swift test --skip-build
+swift_tests
 
 work=$(mktemp -d /tmp/dauys-test.XXXXXX)
 chmod 755 "$work"
@@ -31,7 +38,7 @@ trap cleanup EXIT
 echo "== Swift tests on PostgreSQL"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 url=$(scripts/postgres.sh start "$pg_dir" "$port")
-DAUYS_TEST_DATABASE_URL="$url" swift test --skip-build
+DAUYS_TEST_DATABASE_URL="$url" swift_tests
 
 echo "== Browser tests (Chromium)"
 DAUYS_BINARY="$PWD/.build/debug/dauys" python3 -m pytest -q tests/browser
