@@ -23,7 +23,12 @@ swift build --build-tests
 alone=ExportMemoryTests
 swift_tests() {
     swift test --skip-build --skip "$alone"
-    swift test --skip-build --filter "$alone"
+    # A filter that matches nothing passes silently: insist that the suite ran.
+    local log
+    log=$(mktemp)
+    swift test --skip-build --filter "$alone" 2>&1 | tee "$log"
+    grep -qE "Test run with [1-9][0-9]* tests? in [1-9]" "$log" || { echo "$alone did not run"; exit 1; }
+    rm -f "$log"
 }
 
 echo "== Swift tests on SQLite"
