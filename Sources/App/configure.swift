@@ -48,6 +48,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreateQuestionWatches())
     app.migrations.add(CreatePublicChanges())
     app.migrations.add(CreateStatisticsCounts())
+    app.migrations.add(WidenPublishedPlaceIndex())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)

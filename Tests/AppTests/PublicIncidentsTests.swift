@@ -227,6 +227,69 @@ import VaporTesting
         }
     }
 
+    /// Issue #14: a small box's page is found from the place index first, a large box's by
+    /// walking the dates; either way the pages hold exactly the box's incidents in the order
+    /// the database itself gives them, each once.
+    @Test func smallAndLargeBoxesPageTheSameWayAPlainQueryOrdersThem() async throws {
+        try await withApp { app in
+            _ = try await DemoData.make(count: 800, published: true, app: app, on: app.db, seed: 11)
+            let sql = try app.db.sql()
+            func ids(in box: [Double]) async throws -> [UUID] {
+                try await sql.raw(
+                    """
+                    SELECT id FROM reports WHERE status = 'published' AND public_latitude IS NOT NULL
+                    AND public_longitude >= \(bind: box[0]) AND public_latitude >= \(bind: box[1])
+                    AND public_longitude <= \(bind: box[2]) AND public_latitude <= \(bind: box[3])
+                    ORDER BY incident_date DESC, id
+                    """
+                ).all().map { try $0.decode(column: "id", as: UUID.self) }
+            }
+            // A box around Almaty's centre just large enough for two pages of 7.
+            var radius = 0.002
+            var small: [Double] { [76.93 - radius, 43.25 - radius, 76.93 + radius, 43.25 + radius] }
+            while try await ids(in: small).count < 15 && radius < 1 { radius *= 1.5 }
+            let country = [46.4, 40.5, 87.4, 55.5]
+
+            for (box, expectedPlan) in [(small, IncidentQueries.Plan.boxFirst), (country, .dateFirst)] {
+                let bbox = box.map { String($0) }.joined(separator: ",")
+                let filters = try IncidentFilters.parse(["bbox": bbox], knownCities: [])
+                var unboxed = filters
+                unboxed.bbox = nil
+                let places = try await ClusterQueries.places(filters, app: app, on: app.db)
+                let plan = IncidentQueries.Plan(
+                    inBox: ClusterQueries.total(of: places, in: filters),
+                    inAll: ClusterQueries.total(of: places, in: unboxed), boxed: true)
+                #expect(plan == expectedPlan, "\(bbox)")
+
+                let expected = try await ids(in: box)
+                #expect(expected.count >= 15)
+
+                var seen: [UUID] = [], after: String? = nil, pages = 0
+                repeat {
+                    let page = try await incidents(
+                        app, "?bbox=\(bbox)&perPage=7" + (after.map { "&after=" + $0 } ?? ""))
+                    #expect(page.total == expected.count)
+                    seen += page.features.map(\.id)
+                    after = page.next
+                    pages += 1
+                } while after != nil && pages < 100
+                #expect(seen == expected, "\(plan)")
+                // The older numbered pages give the same second page.
+                let second = try await incidents(app, "?bbox=\(bbox)&perPage=7&page=2").features.map(\.id)
+                #expect(second == Array(expected.dropFirst(7).prefix(7)), "\(plan)")
+            }
+            // A box with nothing in it answers at once, empty.
+            let empty = try await incidents(app, "?bbox=50,41,50.01,41.01")
+            #expect(empty.total == 0 && empty.features.isEmpty && empty.next == nil)
+        }
+    }
+
+    @Test func theBoxGoesFirstOnlyWhenItHoldsUnderOneTwentiethOfThePins() {
+        #expect(IncidentQueries.Plan(inBox: 4, inAll: 100, boxed: true) == .boxFirst)
+        #expect(IncidentQueries.Plan(inBox: 5, inAll: 100, boxed: true) == .dateFirst)
+        #expect(IncidentQueries.Plan(inBox: 4, inAll: 100, boxed: false) == .dateFirst)
+    }
+
     @Test(arguments: [
         ("?bbox=1,2,3", "bbox"), ("?bbox=1,2,3,north", "bbox"), ("?to=", "to"), ("?kinds=", "kinds"),
         ("?from=2025-13-01", "from"), ("?to=yesterday", "to"),

@@ -62,3 +62,28 @@ struct CreatePublicChanges: AsyncMigration {
         try await database.schema(PublicChanges.table).delete()
     }
 }
+
+/// A page of incidents in a small map box sorts only that box's rows: with the date and id in
+/// the place index, the newest of a box are found in the index alone and only a page of rows is
+/// read (issue #14; `IncidentQueries.page`). The map's counts still read the index alone.
+struct WidenPublishedPlaceIndex: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.sql().drop(index: "reports_published_place").run()
+        try await Self.create(
+            on: database,
+            columns: [
+                "status", "public_latitude", "public_longitude", "prevented", "incident_date", "id",
+            ])
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.sql().drop(index: "reports_published_place").run()
+        try await Self.create(on: database, columns: ["status", "public_latitude", "public_longitude", "prevented"])
+    }
+
+    private static func create(on database: any Database, columns: [String]) async throws {
+        let index = try database.sql().create(index: "reports_published_place").on(Report.schema)
+        for column in columns { index.column(column) }
+        try await index.run()
+    }
+}
