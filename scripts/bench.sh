@@ -68,6 +68,7 @@ echo "| clusters, the country at zoom 5 | $(measure 32 "$base/api/v1/incidents/c
 echo "| statistics, Almaty | $(measure 32 "$base/api/v1/stats?city=almaty") |"
 echo "| statistics, the country | $(measure 32 "$base/api/v1/stats") |"
 echo "| \`GET /incidents\`, small bbox | $(measure 32 "$base/api/v1/incidents?perPage=100&bbox=76.90,43.23,76.95,43.26") |"
+echo "| \`GET /incidents\`, the country's box | $(measure 32 "$base/api/v1/incidents?perPage=100&bbox=$country") |"
 echo "| home page \`/\` | $(measure 32 "$base/") |"
 echo "| \`POST /reports\` (64 connections) | $(measure 64 -s "$work/report.lua" "$base/api/v1/reports") |"
 
