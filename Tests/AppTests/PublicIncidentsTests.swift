@@ -284,6 +284,25 @@ import VaporTesting
         }
     }
 
+    /// A small box's page is read in two steps; a report taken down between them, or never
+    /// published, is not in the second.
+    @Test func theSecondReadOfASmallBoxsPageKeepsOnlyWhatIsStillPublished() async throws {
+        try await withApp { app in
+            let shown = try await app.submitReport(["date": "2025-09-10"])
+            let takenDown = try await app.submitReport(["date": "2025-09-11"])
+            let pending = try await app.submitReport(["date": "2025-09-12"])
+            for code in [shown, takenDown] { try await app.publish(receipt: code) }
+            let withdrawn = try await app.report(receipt: takenDown)
+            withdrawn.status = ReportStatus.rejected.rawValue
+            try await withdrawn.save(on: app.db)
+            var ids: [UUID] = []
+            for code in [shown, takenDown, pending] { ids.append(try await app.report(receipt: code).requireID()) }
+
+            let rows = try await IncidentQueries.publishedRows(ids, on: app.db)
+            #expect(try rows.map { try $0.decode(column: "id", as: UUID.self) } == [ids[0]])
+        }
+    }
+
     @Test func theBoxGoesFirstOnlyWhenItHoldsUnderOneTwentiethOfThePins() {
         #expect(IncidentQueries.Plan(inBox: 4, inAll: 100, boxed: true) == .boxFirst)
         #expect(IncidentQueries.Plan(inBox: 5, inAll: 100, boxed: true) == .dateFirst)

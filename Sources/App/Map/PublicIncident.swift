@@ -273,21 +273,33 @@ enum IncidentQueries {
             return select.orderBy("incident_date", .descending).orderBy("id").limit(filters.perPage + 1)
         }
         let rows: [any SQLRow]
+        let more: Bool
         switch plan {
         case .dateFirst:
-            rows = try await newestFirst(PublicIncident.columns).all()
+            let found = try await newestFirst(PublicIncident.columns).all()
+            rows = Array(found.prefix(filters.perPage))
+            more = found.count > filters.perPage
         case .boxFirst:
             // The page's ids from the place index alone (it holds the date and id), then only
             // those rows: a small box's rows are never each read to be sorted.
             let ids = try await newestFirst(["id"]).all().map { try $0.decode(column: "id", as: UUID.self) }
+            more = ids.count > filters.perPage
             guard !ids.isEmpty else { return Page(incidents: [], total: total, next: nil) }
-            rows = try await sql.select().columns(PublicIncident.columns.map { SQLIdentifier($0) })
-                .from(Report.schema).where("id", .in, ids)
-                .orderBy("incident_date", .descending).orderBy("id").all()
+            rows = try await publishedRows(Array(ids.prefix(filters.perPage)), on: database)
         }
-        let incidents = try rows.prefix(filters.perPage).map(PublicIncident.init(row:))
-        let next = rows.count > filters.perPage ? incidents.last.map { "\($0.date)~\($0.id.uuidString)" } : nil
+        let incidents = try rows.map(PublicIncident.init(row:))
+        let next = more ? incidents.last.map { "\($0.date)~\($0.id.uuidString)" } : nil
         return Page(incidents: incidents, total: total, next: next)
+    }
+
+    /// The public columns of these reports, newest incident first, if they are still published
+    /// with a pin: a report taken down between a page's two reads is left out.
+    static func publishedRows(_ ids: [UUID], on database: any Database) async throws -> [any SQLRow] {
+        try await IncidentFilters().apply(
+            to: database.sql().select().columns(PublicIncident.columns.map { SQLIdentifier($0) })
+                .from(Report.schema).where("id", .in, ids),
+            pinsOnly: true
+        ).orderBy("incident_date", .descending).orderBy("id").all()
     }
 
     /// How a page is found. Walking the date index reads about `perPage / share` rows, where
