@@ -47,6 +47,8 @@ struct AppError: AbortError, Sendable {
     static let unauthorized = AppError(status: .unauthorized, code: "unauthorized", messageKey: "error_unauthorized")
     static let forbidden = AppError(status: .forbidden, code: "forbidden", messageKey: "error_forbidden")
     static let conflict = AppError(status: .conflict, code: "conflict", messageKey: "error_conflict")
+    static let internalError = AppError(
+        status: .internalServerError, code: "internal_error", messageKey: "error_internal")
     /// More requests than the server takes at once, or no database connection free in time:
     /// "try again in a moment", never a 500.
     static let overloaded = AppError(status: .serviceUnavailable, code: "overloaded", messageKey: "error_busy")

@@ -107,10 +107,10 @@ struct AppErrorMiddleware: AsyncMiddleware {
             case let status where status.code < 500:
                 return AppError(status: status, code: "bad_request", messageKey: "error_bad_body")
             default:
-                return AppError(status: .internalServerError, code: "internal_error", messageKey: "error_internal")
+                return AppError.internalError
             }
         default:
-            return AppError(status: .internalServerError, code: "internal_error", messageKey: "error_internal")
+            return AppError.internalError
         }
     }
 

@@ -254,7 +254,8 @@ enum IncidentQueries {
         guard total > 0 else { return Page(incidents: [], total: 0, next: nil) }
         var unboxed = filters
         unboxed.bbox = nil
-        let plan = Plan(inBox: total, inAll: ClusterQueries.total(of: places, in: unboxed), boxed: filters.bbox != nil)
+        let inAll = filters.bbox == nil ? total : ClusterQueries.total(of: places, in: unboxed)
+        let plan = Plan(inBox: total, inAll: inAll, boxed: filters.bbox != nil)
 
         let sql = try database.sql()
         func newestFirst(_ columns: [String]) -> SQLSelectBuilder {
@@ -317,11 +318,7 @@ enum IncidentQueries {
 
     /// One published report with a pin, by its id: what a map popup shows.
     static func pinned(_ id: UUID, on database: any Database) async throws -> PublicIncident? {
-        try await IncidentFilters().apply(
-            to: database.sql().select().columns(PublicIncident.columns.map { SQLIdentifier($0) }).from(Report.schema)
-                .where("id", .equal, id),
-            pinsOnly: true
-        ).first().map(PublicIncident.init(row:))
+        try await publishedRows([id], on: database).first.map(PublicIncident.init(row:))
     }
 }
 
@@ -329,7 +326,7 @@ extension Database {
     /// The same database through SQLKit; both of our drivers are SQL databases.
     func sql() throws -> any SQLDatabase {
         guard let sql = self as? any SQLDatabase else {
-            throw AppError(status: .internalServerError, code: "internal_error", messageKey: "error_internal")
+            throw AppError.internalError
         }
         return sql
     }

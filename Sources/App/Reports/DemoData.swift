@@ -57,7 +57,7 @@ enum DemoData {
             do {
                 var random = SplitMix(seed: seed)
                 let made = try await write(
-                    count: count, published: published, cities: cities, app: app, on: connection,
+                    count: count, cities: cities, on: connection,
                     random: &random,
                     make: { city, random in
                         let (report, retold) = makeReport(
@@ -92,7 +92,7 @@ enum DemoData {
     ]
 
     private static func write(
-        count: Int, published: Bool, cities: [City], app: Application, on database: any Database,
+        count: Int, cities: [City], on database: any Database,
         random: inout SplitMix, make: (City, inout SplitMix) -> Report
     ) async throws -> Int {
         // Bigger cities get more reports: weight by position in the population-ordered list.

@@ -99,7 +99,7 @@ enum ReportService {
 enum ContactSealing {
     static func seal(_ contact: String, key: SymmetricKey) throws -> String {
         guard let combined = try AES.GCM.seal(Data(contact.utf8), using: key).combined else {
-            throw AppError(status: .internalServerError, code: "internal_error", messageKey: "error_internal")
+            throw AppError.internalError
         }
         return combined.base64EncodedString()
     }
