@@ -33,8 +33,9 @@ struct AdminAPIController {
         var source: String
         var language: String
         var publicDescription: String?
-        /// What the public text would start as: the saved draft, or the original with what the
-        /// check found replaced by placeholders. Never published unless a moderator sends it.
+        /// What the public text would start as: the saved draft, or a text written from the
+        /// report's answers alone (never a word of the original). Bulk publishing uses it; a
+        /// single publication needs it sent as `publicDescription`.
         var proposedPublicDescription: String
         /// What the check marked in the original.
         var findings: [FindingDTO]

@@ -48,12 +48,19 @@ enum ModerationService {
         }
     }
 
-    /// A public text that may be published: a valid length, not the reporter's own words, and
-    /// nothing left that identifies anyone (SPEC §6). The refusal names what it found.
+    /// The one check every saved public text passes, in any status and on any path (publish,
+    /// bulk, save, the API; SPEC §6): a valid length, not the reporter's own words — neither the
+    /// original nor a run of ``PublicText/quotedRunLength`` of its words in a row — and nothing
+    /// left that identifies anyone. The refusal names what it found; nothing is changed.
     static func publishablePublicDescription(_ raw: String?, original: String) throws -> String {
         let text = try validPublicDescription(raw)
         if Redaction.isSameText(text, original) {
             throw AppError.validation(["publicDescription": "error_public_is_original"])
+        }
+        if let quoted = PublicText.quotedRun(in: text, from: original) {
+            var error = AppError.validation(["publicDescription": "error_public_quotes_original"])
+            error.fieldArguments = ["publicDescription": [quoted]]
+            throw error
         }
         let kinds = Redaction.blockingKinds(in: text)
         if !kinds.isEmpty {
@@ -64,28 +71,28 @@ enum ModerationService {
         return text
     }
 
-    /// What the publish form starts with: the saved draft, or the original with everything
-    /// identifying replaced by placeholders in the report's language — never the original as is.
+    /// What the publish form (and bulk publishing) starts with: the text a moderator saved, as
+    /// it is, or else one written from the report's answers in its language
+    /// (``PublicText/proposal(for:translations:)``) — never a word of the description.
     static func proposedPublicDescription(_ report: Report, translations: Translations) -> String {
-        if let draft = report.publicDescription { return draft }
-        let language = Language(rawValue: report.language) ?? .ru
-        return Redaction.proposal(for: report.description) {
-            translations.text("redaction_placeholder_" + $0.rawValue, language)
-        }
+        report.publicDescription ?? PublicText.proposal(for: report, translations: translations)
     }
 
-    /// Saves an edited public version without publishing it yet.
+    /// Saves an edited public version without publishing it: a draft, or the live text of a
+    /// published report. Either way it passes the publication check first.
     static func savePublicDescription(
         _ report: Report, text: String?, by account: Account, on database: any Database, now: Date = Date()
     )
         async throws
     {
-        let cleaned = try validPublicDescription(text)
+        let cleaned = try publishablePublicDescription(text, original: report.description)
         let before = report.publicDescription
         try await SerialWrites.transaction(on: database) { transaction in
             try await holdClaim(of: report, by: account, on: transaction, now: now)
             report.publicDescription = cleaned
             try await report.save(on: transaction)
+            // A published report's text is public at once: the map and lists read it anew.
+            if report.reportStatus == .published { try await PublicChanges.bump(on: transaction) }
             try await AuditEntry(
                 account: account, action: "edit_public_description", reportID: report.id,
                 detail: AuditEntry.changes([("public description", before, cleaned)])
@@ -93,7 +100,9 @@ enum ModerationService {
         }
     }
 
-    /// The public fields of a report, made once at publication (SPEC §6). Demo data uses it too.
+    /// The public fields of a report, made once at publication (SPEC §6). `text` has passed
+    /// ``publishablePublicDescription(_:original:)``; demo data uses it too, with synthetic
+    /// retellings that pass it (``DemoData/stories``).
     static func applyPublicVersion(
         to report: Report, text: String, precision: PublicPrecision, cityCentre: PublicLocation.Point,
         key: SymmetricKey, now: Date
@@ -301,18 +310,19 @@ enum ModerationService {
 
     static let bulkLimit = QueueFilter.pageSize
 
-    /// Publishes each report with the public text a moderator saved for it, through the same
-    /// checks as one at a time: a report without a saved text, or whose text still identifies
-    /// someone, or that changed or is held by another moderator, is left as it was and named.
+    /// Publishes each report with the public text a moderator saved for it, or else the one
+    /// written from its answers (never the original), through the same checks as one at a time:
+    /// a report whose text does not pass, or that changed or is held by another moderator, is
+    /// left as it was and named.
     static func publishEach(
         _ ids: [UUID], by account: Account, app: Application, on database: any Database
     ) async throws -> [BulkOutcome] {
         try await each(ids, on: database) { report in
-            guard report.publicDescription != nil else { return "admin_bulk_no_public_text" }
             let precision = report.publicPrecision.flatMap(PublicPrecision.init(rawValue:)) ?? .grid250
+            let text = proposedPublicDescription(report, translations: app.translations)
             return try await problem {
                 try await publish(
-                    report, publicDescription: nil, precision: precision, by: account, app: app, on: database)
+                    report, publicDescription: text, precision: precision, by: account, app: app, on: database)
             }
         }
     }

@@ -262,7 +262,7 @@ enum DemoData {
             ),
             (
                 "My manager made sexual jokes in a meeting and hinted at a promotion in exchange.",
-                "A manager made sexual jokes at a meeting and hinted at a promotion in exchange."
+                "At a meeting a manager made sexual jokes and hinted that a promotion could be had in return."
             ),
             (
                 "Someone I do not know keeps sending me threatening messages online.",
