@@ -10,7 +10,7 @@ import Foundation
 /// else is refused at publication.
 enum Redaction {
     enum Kind: String, CaseIterable, Codable, Sendable {
-        case email, url, handle, card, iin, phone, plate, name
+        case email, url, handle, card, iban, iin, phone, plate, invisible, name
 
         /// Whether the server refuses to publish a text that still holds this.
         var blocksPublication: Bool { self != .name }
@@ -18,6 +18,7 @@ enum Redaction {
 
     struct Finding: Equatable, Sendable {
         var kind: Kind
+        /// Always on Unicode scalar boundaries of the text; slice with `text.unicodeScalars`.
         var range: Range<String.Index>
     }
 
@@ -29,52 +30,78 @@ enum Redaction {
     }
 
     /// Everything identifying in `text`, in reading order, never overlapping.
+    ///
+    /// The detectors read a normalised copy (NFKC, digits of any script as ASCII digits,
+    /// invisible characters removed, look-alike letters and spelled-out numbers in digit runs
+    /// read as digits) and every finding maps back to the original's own characters.
     static func findings(in text: String) -> [Finding] {
-        var taken: [Finding] = []
-        func isFree(_ range: Range<String.Index>) -> Bool { !taken.contains { $0.range.overlaps(range) } }
-        for (kind, pattern) in patterns {
-            for range in matches(of: pattern, in: text) {
-                let trimmed = trimTrailingPunctuation(range, in: text, kind: kind)
-                if !trimmed.isEmpty && isFree(trimmed) { taken.append(Finding(kind: kind, range: trimmed)) }
+        let base = RedactionText(text)
+        let digits = SpokenNumbers.digitView(of: base)
+        var taken = [Bool](repeating: false, count: base.bounds.count)
+        var found: [(kind: Kind, range: Range<Int>)] = []
+        func take(_ hits: [Hit], in view: RedactionText) {
+            for hit in hits where !hit.range.isEmpty {
+                let range = view.originalRange(hit.range)
+                guard !range.isEmpty, !taken[range].contains(true) else { continue }
+                for offset in range { taken[offset] = true }
+                found.append((hit.kind, range))
             }
         }
-        for range in nameLikeWords(in: text) where isFree(range) {
-            taken.append(Finding(kind: .name, range: range))
+        take(emails(in: base), in: base)
+        take(ibans(in: base), in: base)
+        take(handles(in: base), in: base)
+        take(links(in: base), in: base)
+        take(digitFamilies(in: digits), in: digits)
+        take(plates(in: base), in: base)
+        for run in base.invisible where !taken[run].contains(true) {
+            for offset in run { taken[offset] = true }
+            found.append((.invisible, run))
         }
-        return taken.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        take(nameLikeWords(in: base), in: base)
+        return found.sorted { $0.range.lowerBound < $1.range.lowerBound }.map {
+            Finding(kind: $0.kind, range: base.bounds[$0.range.lowerBound]..<base.bounds[$0.range.upperBound])
+        }
     }
 
-    /// The original with every finding replaced by a bracketed placeholder such as "[phone]".
+    /// The original with every finding replaced by a bracketed placeholder such as "[phone]";
+    /// invisible characters are simply left out.
     static func proposal(for text: String, placeholder: (Kind) -> String) -> String {
-        var result = ""
+        var result = String.UnicodeScalarView()
         var position = text.startIndex
         for finding in findings(in: text) {
-            result += text[position..<finding.range.lowerBound]
-            result += placeholder(finding.kind)
+            result.append(contentsOf: text.unicodeScalars[position..<finding.range.lowerBound])
+            if finding.kind != .invisible { result.append(contentsOf: placeholder(finding.kind).unicodeScalars) }
             position = finding.range.upperBound
         }
-        result += text[position...]
-        return result
+        result.append(contentsOf: text.unicodeScalars[position...])
+        return String(result)
     }
 
     /// The original cut into plain and marked runs, for showing the findings in place.
     static func segments(of text: String) -> [Segment] {
         var segments: [Segment] = []
         var position = text.startIndex
+        func slice(_ range: Range<String.Index>) -> String {
+            String(String.UnicodeScalarView(text.unicodeScalars[range]))
+        }
         for finding in findings(in: text) {
             if position < finding.range.lowerBound {
-                segments.append(Segment(text: String(text[position..<finding.range.lowerBound]), kind: nil))
+                segments.append(Segment(text: slice(position..<finding.range.lowerBound), kind: nil))
             }
-            segments.append(Segment(text: String(text[finding.range]), kind: finding.kind.rawValue))
+            segments.append(Segment(text: slice(finding.range), kind: finding.kind.rawValue))
             position = finding.range.upperBound
         }
-        if position < text.endIndex { segments.append(Segment(text: String(text[position...]), kind: nil)) }
+        if position < text.endIndex { segments.append(Segment(text: slice(position..<text.endIndex), kind: nil)) }
         return segments
     }
 
-    /// The kinds that stop `text` from being published, in a fixed order.
+    /// The kinds that stop `text` from being published, in a fixed order. An invisible
+    /// character counts even inside another finding.
     static func blockingKinds(in text: String) -> [Kind] {
-        let found = Set(findings(in: text).map(\.kind))
+        var found = Set(findings(in: text).map(\.kind))
+        if text.unicodeScalars.contains(where: RedactionText.isInvisible) && !RedactionText(text).invisible.isEmpty {
+            found.insert(.invisible)
+        }
         return Kind.allCases.filter { $0.blocksPublication && found.contains($0) }
     }
 
@@ -87,89 +114,70 @@ enum Redaction {
         return normal(a) == normal(b)
     }
 
-    // MARK: Patterns
-
-    /// Tried in this order; a later match that overlaps an earlier one is dropped, so a card
-    /// number is never also reported as a phone number.
-    private static let patterns: [(Kind, NSRegularExpression)] = [
-        (.email, #"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}"#),
-        (
-            .url,
-            #"(?i)(?:https?://|www\.)[^\s<>«»"]+|(?<![\p{L}\p{N}@._\-])(?:[\p{L}\p{N}\-]+\.)+(?:com|kz|ru|org|net|me|io|info|su|ly|gg|co|tv|app|by|uz|kg|рф|қаз)(?:/[^\s<>«»"]*)?(?![\p{L}\p{N}])"#
-        ),
-        (.handle, #"(?<![\p{L}\p{N}_@.])@[A-Za-z0-9_][A-Za-z0-9_.]{2,31}"#),
-        // Bank cards: 16 digits (up to 19), together or in groups of four.
-        (.card, #"(?<![0-9])[0-9]{4}(?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?(?![0-9])"#),
-        // IIN and BIN: twelve digits.
-        (.iin, #"(?<![0-9])[0-9]{12}(?![0-9])"#),
-        // International, with a plus: 8 to 15 digits, spaced, dashed or bracketed.
-        (.phone, #"\+\s?[0-9](?:[\s\-()]{0,2}[0-9]){7,14}(?![0-9])"#),
-        // Kazakhstan's 8 or 7 prefix and ten digits: 8 701 555 12 34, 8(7172)55-12-34, 87015551234.
-        (.phone, #"(?<![0-9+])[78][\s\-]?\(?[0-9](?:[\s\-()]{0,2}[0-9]){9}(?![0-9])"#),
-        // Ten digits of a Kazakh number without the prefix: 701 555 12 34, (701) 555-12-34.
-        (.phone, #"(?<![0-9+])\(?7[0-9]{2}\)?(?:[\s\-]?[0-9]){7}(?![0-9])"#),
-        // A local number: 555-12-34, 555 12 34, 555-1234.
-        (.phone, #"(?<![0-9\-.:/])[0-9]{3}(?:[\s\-][0-9]{2}[\s\-][0-9]{2}|-[0-9]{4})(?![0-9\-.:/])"#),
-        // Plates since 2012: 123 ABC 02 (Latin letters, or Cyrillic look-alikes as people type them).
-        (
-            .plate,
-            #"(?<![\p{L}\p{N}])[0-9]{3}\s?[A-Za-zАВЕКМНОРСТУХавекмнорстух]{2,3}\s?[0-9]{2}(?![\p{L}\p{N}])"#
-        ),
-        // Older and Russian plates: A 123 BCD, A123BC 77 (capitals only, so words are not caught).
-        (
-            .plate,
-            #"(?<![\p{L}\p{N}])[A-ZАВЕКМНОРСТУХ]\s?[0-9]{3}\s?[A-ZАВЕКМНОРСТУХ]{2,3}(?:\s?[0-9]{2,3})?(?![\p{L}\p{N}])"#
-        ),
-    ].map { kind, pattern in
-        // The patterns are constants of this file; a typo in one is a programming error.
-        (kind, try! NSRegularExpression(pattern: pattern))
-    }
-
-    private static let capitalisedWord = try! NSRegularExpression(
-        pattern: #"(?<![\p{L}\p{N}\p{M}])\p{Lu}[\p{Ll}\p{M}]+(?:[\-'’]\p{Lu}?[\p{Ll}\p{M}]+)*(?![\p{L}\p{N}\p{M}])"#)
-
-    private static func matches(of pattern: NSRegularExpression, in text: String) -> [Range<String.Index>] {
-        pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
-            Range($0.range, in: text)
-        }
-    }
-
-    /// A URL or handle at the end of a sentence does not take the full stop with it.
-    private static func trimTrailingPunctuation(
-        _ range: Range<String.Index>, in text: String, kind: Kind
-    ) -> Range<String.Index> {
-        guard kind == .url || kind == .handle || kind == .email else { return range }
-        var end = range.upperBound
-        while end > range.lowerBound, let last = text[range.lowerBound..<end].last, ".,;:!?)»\"'’".contains(last) {
-            end = text.index(before: end)
-        }
-        return range.lowerBound..<end
-    }
-
     // MARK: Name-like words
 
-    /// Capitalised words that are not at the start of a sentence and not common words, plus a
-    /// sentence's first word when a name-like word follows it ("Иван Петров звонил…"). Runs
-    /// of such words become one finding.
-    private static func nameLikeWords(in text: String) -> [Range<String.Index>] {
-        let words = matches(of: capitalisedWord, in: text)
-        var marked = words.map { range in
-            !isSentenceStart(range.lowerBound, in: text) && !commonWords.contains(text[range].lowercased())
+    private struct Word {
+        var range: Range<Int>
+        var lowered: String
+        var sentenceStart: Bool
+    }
+
+    /// Capitalised words that are not at the start of a sentence and not common words; a
+    /// sentence's first word when it is a common first name or ends like a surname or
+    /// patronymic, or when a name-like word follows it ("Иван Петров звонил…"). Runs of such
+    /// words become one finding.
+    static func nameLikeWords(in text: RedactionText) -> [Hit] {
+        let units = text.units
+        var words: [Word] = []
+        var index = 0
+        while index < units.count {
+            guard units[index].isLetter, index == 0 || !units[index - 1].isLetterOrDigit else {
+                index += 1
+                continue
+            }
+            let start = index
+            var capitalised = units[index].isUpper
+            var lowercase = false
+            index += 1
+            while index < units.count {
+                let unit = units[index]
+                if unit.isLetter || (!unit.isASCII && unit.properties.generalCategory == .nonspacingMark) {
+                    if unit.isUpper { capitalised = false }
+                    if unit.isLower { lowercase = true }
+                    index += 1
+                } else if "-'’".unicodeScalars.contains(unit), index + 1 < units.count, units[index + 1].isLetter {
+                    index += 2
+                    lowercase = lowercase || units[index - 1].isLower
+                } else {
+                    break
+                }
+            }
+            if index < units.count && units[index].isASCIIDigit { continue }
+            if capitalised && lowercase {
+                words.append(
+                    Word(
+                        range: start..<index, lowered: text.lowercased(start..<index),
+                        sentenceStart: isSentenceStart(start, in: units)))
+            }
         }
-        func adjacent(_ a: Range<String.Index>, _ b: Range<String.Index>) -> Bool {
-            text[a.upperBound..<b.lowerBound].allSatisfy { $0 == " " || $0 == "\u{00A0}" }
+        var marked = words.map { word in
+            guard !commonWords.contains(word.lowered) else { return false }
+            return !word.sentenceStart || FirstNames.contains(word.lowered) || FirstNames.looksLikeSurname(word.lowered)
+        }
+        func adjacent(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+            units[a.upperBound..<b.lowerBound].allSatisfy { $0 == " " || $0 == "\u{00A0}" }
         }
         for index in words.indices.dropLast() where !marked[index] && marked[index + 1] {
-            if adjacent(words[index], words[index + 1]) && !commonWords.contains(text[words[index]].lowercased()) {
+            if adjacent(words[index].range, words[index + 1].range) && !commonWords.contains(words[index].lowered) {
                 marked[index] = true
             }
         }
-        var runs: [Range<String.Index>] = []
-        for (index, range) in words.enumerated() where marked[index] {
-            if let last = runs.last, adjacent(last, range) {
-                runs[runs.count - 1] = last.lowerBound..<range.upperBound
+        var runs: [Hit] = []
+        for (index, word) in words.enumerated() where marked[index] {
+            if let last = runs.last, adjacent(last.range, word.range) {
+                runs[runs.count - 1].range = last.range.lowerBound..<word.range.upperBound
             } else {
-                runs.append(range)
+                runs.append(Hit(kind: .name, range: word.range))
             }
         }
         return runs
@@ -177,22 +185,21 @@ enum Redaction {
 
     /// Whether the word starting at `index` opens a sentence or a line. A full stop after a
     /// single capital letter is an initial ("И. Петров"), not the end of a sentence.
-    private static func isSentenceStart(_ index: String.Index, in text: String) -> Bool {
+    private static func isSentenceStart(_ index: Int, in units: [Unicode.Scalar]) -> Bool {
         var position = index
-        while position > text.startIndex {
-            let previous = text.index(before: position)
-            let character = text[previous]
-            if character.isNewline { return true }
-            if character.isWhitespace || "\"«“„(‘'—–-•*".contains(character) {
+        while position > 0 {
+            let previous = position - 1
+            let unit = units[previous]
+            if unit.isLineBreak { return true }
+            if unit.isSpace || "\"«“„(‘'—–-•*".unicodeScalars.contains(unit) {
                 position = previous
                 continue
             }
-            guard ".!?…".contains(character) else { return false }
-            if character == "." && previous > text.startIndex {
-                let before = text.index(before: previous)
+            guard ".!?…".unicodeScalars.contains(unit) else { return false }
+            if unit == "." && previous > 0 {
+                let before = previous - 1
                 let isInitial =
-                    text[before].isUppercase
-                    && (before == text.startIndex || !text[text.index(before: before)].isLetter)
+                    units[before].isUpper && (before == 0 || !units[before - 1].isLetter)
                 return !isInitial
             }
             return true
