@@ -30,6 +30,12 @@ enum BenchRedaction {
             ("zero-width between digits", repeated("8\u{200B}")),
             ("bidi overrides", repeated("\u{202E}a")),
             ("full-width digits", repeated("８")),
+            ("short sentences", repeated("Ab. ")),
+            ("sentences opening with surnames", repeated("Иванова! ")),
+            ("'a.b/' repeated", repeated("a.b/")),
+            ("long labels and dots", repeated(String(repeating: "a", count: 60) + ".")),
+            ("'+7 ' repeated", repeated("+7 ")),
+            ("'at ' repeated", repeated("at ")),
             ("prose", repeated("Он шёл за мной от остановки до дома 12.03.2025 в 18:30, 3 раза. ")),
         ]
     }

@@ -45,8 +45,8 @@ enum FirstNames {
         return Set(names.split(whereSeparator: \.isWhitespace).map(String.init))
     }()
 
-    /// Case endings of Russian and Kazakh names, longest first ("Айгеримге", "Ивану", "Сергея").
-    private static let caseEndings = [
+    /// Case endings of Russian and Kazakh names ("Айгеримге", "Ивану", "Сергея").
+    private static let caseEndings: Set<String> = [
         "ның", "нің", "дың", "дің", "тың", "тің", "мен", "бен", "пен", "дан", "ден", "тан", "тен", "нан", "нен",
         "ға", "ге", "қа", "ке", "ны", "ні", "ды", "ді", "ты", "ті", "да", "де", "та", "те", "ом", "ем", "ой", "ей",
         "ою", "ею", "'s", "’s", "а", "я", "у", "ю", "е", "ы", "и",
@@ -55,15 +55,15 @@ enum FirstNames {
     /// Whether a lower-cased word is a first name, in any common case form.
     static func contains(_ word: String) -> Bool {
         if all.contains(word) { return true }
-        for ending in caseEndings where word.hasSuffix(ending) {
-            let stem = String(word.dropLast(ending.count))
-            guard stem.count >= 3 else { continue }
+        let count = word.count
+        for length in 1...3 where count - length >= 3 && caseEndings.contains(String(word.suffix(length))) {
+            let stem = String(word.dropLast(length))
             for restored in ["", "а", "я", "й", "ь", "ия"] where all.contains(stem + restored) { return true }
         }
         return false
     }
 
-    private static let surnameEndings = [
+    private static let surnameEndings: Set<String> = [
         "ович", "евич", "овна", "евна", "ична", "ұлы", "қызы", "улы", "кызы", "uly", "kyzy", "ovich", "ovna",
         "ов", "ова", "ев", "ева", "ин", "ина", "ёв", "ёва", "ov", "ova", "ev", "eva", "ova's", "ov's",
     ]
@@ -81,7 +81,8 @@ enum FirstNames {
 
     /// Whether a lower-cased word ends like a surname or patronymic (-ов, -ева, -ович, -ұлы …).
     static func looksLikeSurname(_ word: String) -> Bool {
-        guard word.count >= 5, !notSurnames.contains(word) else { return false }
-        return surnameEndings.contains { word.hasSuffix($0) }
+        let count = word.count
+        guard count >= 5, !notSurnames.contains(word) else { return false }
+        return (2...5).contains { surnameEndings.contains(String(word.suffix($0))) }
     }
 }

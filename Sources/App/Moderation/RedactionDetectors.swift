@@ -230,7 +230,7 @@ extension Redaction {
                 continue
             }
             let asciiLabel = labelEnd(units, from: index, asciiOnly: false)
-            let isWWW = text.lowercased(index..<asciiLabel) == "www"
+            let isWWW = asciiLabel - index == 3 && units[index..<asciiLabel].allSatisfy { $0 == "w" || $0 == "W" }
             var domainFound = domain(in: text, from: index, asciiOnly: false, spacedPlainDot: false)
             // "t. me/name": a lopsided spaced dot counts when a path follows.
             if let loose = domain(in: text, from: index, asciiOnly: false, spacedPlainDot: true),

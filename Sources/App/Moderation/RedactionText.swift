@@ -76,8 +76,14 @@ struct RedactionText {
     /// The units `range` as a lower-cased string, for looking words up.
     func lowercased(_ range: Range<Int>) -> String {
         var string = String.UnicodeScalarView()
-        string.append(contentsOf: units[range])
-        return String(string).lowercased()
+        for unit in units[range] {
+            if let lower = unit.fastLowercase {
+                string.append(lower)
+            } else {
+                string.append(contentsOf: unit.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return String(string)
     }
 
     // MARK: Characters
@@ -178,6 +184,21 @@ extension Unicode.Scalar {
     var isSpace: Bool {
         if isASCII { return value == 32 || value == 9 }
         return value == 0xA0 || (!isCyrillicLetter && properties.generalCategory == .spaceSeparator)
+    }
+
+    /// The lower-case letter for ASCII and Cyrillic (Kazakh included), without Unicode's
+    /// tables; nil for anything else.
+    var fastLowercase: Unicode.Scalar? {
+        let shifted: UInt32
+        switch value {
+        case 0...0x7F: shifted = (65...90).contains(value) ? value + 32 : value
+        case 0x400...0x40F: shifted = value + 80
+        case 0x410...0x42F: shifted = value + 32
+        case 0x430...0x45F: shifted = value
+        case 0x460...0x481, 0x48A...0x4BF, 0x4D0...0x52F: shifted = value % 2 == 0 ? value + 1 : value
+        default: return nil
+        }
+        return Unicode.Scalar(shifted)
     }
 
     var isLineBreak: Bool { value == 10 || value == 13 || value == 0x2028 || value == 0x2029 }
