@@ -105,6 +105,9 @@ struct IncidentFilters: Sendable {
     var perPage = 500
     /// Where the previous page ended (its `next`): pages are walked by key, never by offset.
     var after: (date: String, id: UUID)?
+    /// Only the reports this frozen release still holds: how a release's statistics are
+    /// recomputed, through the same queries, when reports leave it (issue #21). Never parsed.
+    var releaseMembers: UUID?
 
     static let maxPerPage = 1000
     /// `page` reads and skips every row before it, so it goes only this far; `after` has no end.
@@ -227,6 +230,14 @@ extension IncidentFilters {
         if let perpetrator { builder.where("perpetrator", .equal, perpetrator.rawValue) }
         if let prevented { builder.where("prevented", .equal, prevented) }
         if let city { builder.where("city", .equal, city) }
+        if let releaseMembers {
+            builder.where(
+                SQLIdentifier("id"), .in,
+                SQLSubquery.select {
+                    $0.column("report_id").from(DataReleases.membersTable)
+                        .where("release_id", .equal, SQLBind(releaseMembers))
+                })
+        }
         return builder
     }
 }

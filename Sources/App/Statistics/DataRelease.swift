@@ -3,8 +3,9 @@ import Vapor
 
 /// A citable release of the open data (issue #12): the public incidents and the statistics as
 /// they were at one moment, frozen under a name such as `2026-Q4`, with SHA-256 checksums and
-/// a methodology note. Nothing changes a release once it is made; later moderation changes only
-/// the live data.
+/// a methodology note. It never gains a report and keeps the frozen public fields of the reports
+/// it holds; a report that is withdrawn, taken down or merged away leaves it within the hour
+/// (SPEC §6, issue #21): see ``DataReleases/rebuildWhereReportsLeft(app:on:now:)``.
 final class DataRelease: Model, @unchecked Sendable {
     static let schema = "data_releases"
 
@@ -24,6 +25,18 @@ final class DataRelease: Model, @unchecked Sendable {
     @Field(key: "methodology_kk") var methodologyKk: String
     @Field(key: "methodology_ru") var methodologyRu: String
     @Field(key: "methodology_en") var methodologyEn: String
+    /// How many of the reports it held at freezing have left it since (withdrawn, taken down,
+    /// merged into another report).
+    @Field(key: "removed_count") var removedCount: Int
+    /// The day, in Kazakhstan, its files were last rewritten because reports left; nil if never.
+    @OptionalField(key: "rebuilt_on") var rebuiltOn: String?
+    /// Names the current set of file chunks: a rebuild writes a new set beside the old one and
+    /// switches to it in one short transaction. Empty for the set written at freezing.
+    @Field(key: "files_key") var filesKey: String
+    /// Set when the files must be rewritten although no member is seen leaving: a rebuild that
+    /// was interrupted after its members were removed, or a release frozen before membership
+    /// was kept (its first rebuild also brings its statistics under today's rules).
+    @Field(key: "rebuild_due") var rebuildDue: Bool
 
     init() {}
 
@@ -72,11 +85,17 @@ final class DataReleaseChunk: Model, @unchecked Sendable {
 
     init() {}
 
-    init(release: UUID, file: OpenDataFormat, seq: Int, bytes: Data) {
+    init(release: UUID, file: OpenDataFormat, key: String, seq: Int, bytes: Data) {
         $release.id = release
-        self.file = file.rawValue
+        self.file = Self.file(file, key: key)
         self.seq = seq
         self.bytes = bytes
+    }
+
+    /// The `file` column of a set of chunks: `csv` for the files written at freezing, then
+    /// `csv.KEY` for each rebuild.
+    static func file(_ format: OpenDataFormat, key: String) -> String {
+        key.isEmpty ? format.rawValue : format.rawValue + "." + key
     }
 }
 
@@ -118,5 +137,35 @@ struct CreateDataReleases: AsyncMigration {
         try await database.schema(DataReleaseChunk.schema).delete()
         try await database.schema(DataReleaseCity.schema).delete()
         try await database.schema(DataRelease.schema).delete()
+    }
+}
+
+/// Which reports a release holds (issue #21): written when it is frozen, one row per report
+/// published at that moment, pin or not; a row goes when its report leaves the release. Only
+/// these reports can ever appear in its files and statistics, so a release never gains a report
+/// published later. Holds no field of the report, only its id.
+struct AddReleaseMembers: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(DataReleases.membersTable)
+            .field("release_id", .uuid, .required, .references(DataRelease.schema, "id", onDelete: .cascade))
+            .field("report_id", .uuid, .required)
+            .unique(on: "release_id", "report_id")
+            .create()
+        // One column per statement: SQLite adds a single column per ALTER TABLE.
+        let releases = DataRelease.schema
+        try await database.schema(releases).field("removed_count", .int, .required, .sql(.default(0))).update()
+        try await database.schema(releases).field("rebuilt_on", .string).update()
+        try await database.schema(releases).field("files_key", .string, .required, .sql(.default(""))).update()
+        try await database.schema(releases).field("rebuild_due", .bool, .required, .sql(.default(false))).update()
+        for release in try await DataRelease.query(on: database).all() {
+            try await DataReleases.adoptFrozenBeforeMembership(release, on: database)
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        for field in ["rebuild_due", "files_key", "rebuilt_on", "removed_count"] {
+            try await database.schema(DataRelease.schema).deleteField(.string(field)).update()
+        }
+        try await database.schema(DataReleases.membersTable).delete()
     }
 }

@@ -45,6 +45,10 @@ struct ReleaseController {
     struct ReleaseContent: Encodable {
         var name: String
         var frozenOn: String
+        /// "Reports removed since this release was frozen: N", when some were.
+        var removed: String?
+        /// When its files were last rewritten, when they were.
+        var rebuilt: String?
         var incidents: Int
         var total: String
         var files: [FileRow]
@@ -77,6 +81,16 @@ struct ReleaseController {
             .replacingOccurrences(of: "{sha256}", with: release.csvSHA256)
     }
 
+    /// The lines that say how many reports left the release and when it was last rewritten.
+    private func changes(_ release: DataRelease, _ req: Request) -> (removed: String?, rebuilt: String?) {
+        (
+            release.removedCount > 0
+                ? req.text("release_removed").replacingOccurrences(of: "{count}", with: String(release.removedCount))
+                : nil,
+            release.rebuiltOn.map { req.text("release_rebuilt").replacingOccurrences(of: "{date}", with: $0) }
+        )
+    }
+
     @Sendable func show(req: Request) async throws -> View {
         let release = try await release(req)
         let names = try await cityNames(req)
@@ -100,8 +114,10 @@ struct ReleaseController {
         let summaries = statistics.cities.map {
             CityLink(name: names[$0.city] ?? $0.city, href: base + "/cities/" + $0.city, total: words.display($0.total))
         }
+        let (removed, rebuilt) = changes(release, req)
         let content = ReleaseContent(
-            name: release.name, frozenOn: release.frozenOn, incidents: release.incidentCount,
+            name: release.name, frozenOn: release.frozenOn, removed: removed, rebuilt: rebuilt,
+            incidents: release.incidentCount,
             total: words.display(statistics.total), files: files, checksumsHref: base + "/SHA256SUMS",
             methodology: Self.paragraphs(release.methodology(req.language)), cite: citation(release, req),
             headline: words.headline(),
@@ -114,11 +130,38 @@ struct ReleaseController {
                 usesCharts: true, content: content))
     }
 
-    /// The files of a release, exactly as frozen.
+    /// How long a cache may reuse a release's file before asking again. A file changes only
+    /// when the hourly job removes reports that left the release, so it must not be kept as
+    /// `immutable`: a withdrawn report would stay in every cache that holds the old copy. Five
+    /// minutes adds little to the hour a removal may take, and spares the database the downloads
+    /// repeated within them; after that, a cache asks again with the ETag (the file's SHA-256)
+    /// and gets a bodiless 304 while the file is unchanged.
+    static let cacheControl = "public, max-age=300, must-revalidate"
+
+    /// The files of a release as they stand: as frozen, less any report that has left it.
     @Sendable func file(req: Request) async throws -> Response {
         let release = try await release(req)
         let name = req.parameters.get("file") ?? ""
         let database = req.db
+        let checksum: String
+        if name == "SHA256SUMS" {
+            checksum = DataReleases.sha256(Data(release.checksumFile.utf8))
+        } else if name == DataReleases.statisticsFileName(release: release.name) {
+            checksum = DataReleases.sha256(Data(release.statistics.utf8))
+        } else if name == OpenDataFormat.csv.fileName(release: release.name) {
+            checksum = release.csvSHA256
+        } else if name == OpenDataFormat.geoJSON.fileName(release: release.name) {
+            checksum = release.geoJSONSHA256
+        } else {
+            throw AppError.notFound
+        }
+        let etag = "\"" + checksum + "\""
+        if Self.matches(req.headers[.ifNoneMatch], etag: etag) {
+            let unchanged = Response(status: .notModified)
+            unchanged.headers.replaceOrAdd(name: .eTag, value: etag)
+            unchanged.headers.replaceOrAdd(name: .cacheControl, value: Self.cacheControl)
+            return unchanged
+        }
         let response: Response
         if name == "SHA256SUMS" {
             response = Response(status: .ok, body: .init(string: release.checksumFile))
@@ -139,9 +182,17 @@ struct ReleaseController {
             throw AppError.notFound
         }
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
-        // A release never changes: caches may keep it.
-        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=86400, immutable")
+        response.headers.replaceOrAdd(name: .eTag, value: etag)
+        response.headers.replaceOrAdd(name: .cacheControl, value: Self.cacheControl)
         return response
+    }
+
+    /// Whether an `If-None-Match` header names this ETag (weak or strong, in a list, or `*`).
+    static func matches(_ values: [String], etag: String) -> Bool {
+        values.flatMap { $0.split(separator: ",") }.contains { candidate in
+            let tag = candidate.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || tag == etag || tag == "W/" + etag
+        }
     }
 
     struct CityContent: Encodable {
@@ -149,6 +200,8 @@ struct ReleaseController {
         var releaseHref: String
         var city: String
         var frozenOn: String
+        var removed: String?
+        var rebuilt: String?
         var total: String
         var headline: [String]
         var sections: [StatisticsController.SectionView]
@@ -173,9 +226,11 @@ struct ReleaseController {
             statistics: try DataReleases.decode(frozen.statistics), cityNames: names, text: req.text)
         let sections = words.sections().filter { Self.summarySections.contains($0.id) }
             .sorted { Self.summarySections.firstIndex(of: $0.id)! < Self.summarySections.firstIndex(of: $1.id)! }
+        let (removed, rebuilt) = changes(release, req)
         let content = CityContent(
             release: release.name, releaseHref: "/data/releases/" + release.name, city: names[slug] ?? slug,
-            frozenOn: release.frozenOn, total: words.display(words.statistics.total), headline: words.headline(),
+            frozenOn: release.frozenOn, removed: removed, rebuilt: rebuilt,
+            total: words.display(words.statistics.total), headline: words.headline(),
             sections: sections, cite: citation(release, req))
         return try await req.view.render(
             "release-city",

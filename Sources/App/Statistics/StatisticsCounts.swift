@@ -22,6 +22,7 @@ enum StatisticsCounts {
     static func canAnswer(_ filters: IncidentFilters) -> Bool {
         filters.bbox == nil && filters.from == nil && filters.to == nil && filters.kinds.isEmpty
             && filters.placeTypes.isEmpty && filters.perpetrator == nil && filters.prevented == nil
+            && filters.releaseMembers == nil
     }
 
     /// Per column, the exact counts of each answer (nil for none given), for one city or all;
