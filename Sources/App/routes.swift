@@ -62,10 +62,10 @@ func routes(_ app: Application) throws {
     app.grouped(RateLimitMiddleware.export).get("data", "releases", ":name", ":file", use: releases.file)
 
     // MARK: Reporter — sends or follows a report: abuse limits; counted, never logged one by one
-    let sending = app.grouped(CountedNotLogged(), RateLimitMiddleware.report)
+    let sending = ReporterRoutes(app).grouped(RateLimitMiddleware.report)
     sending.post("report", use: reports.submit)
     sending.grouped("api", "v1").post("reports", use: reportAPI.submit)
-    let following = app.grouped(CountedNotLogged(), RateLimitMiddleware.receipt)
+    let following = ReporterRoutes(app).grouped(RateLimitMiddleware.receipt)
     following.post("check", use: reports.check)
     following.post("check", "delete", use: reports.withdraw)
     following.post("check", "messages", use: reports.answer)
@@ -160,5 +160,5 @@ func routes(_ app: Application) throws {
 
     // MARK: Telegram — webhook secret checked in the handler; updates counted, never logged
     // one by one (long polling needs no route: `dauys telegram poll`)
-    app.grouped(CountedNotLogged()).post("telegram", "webhook", use: TelegramWebhookController().receive)
+    ReporterRoutes(app).post("telegram", "webhook", use: TelegramWebhookController().receive)
 }

@@ -201,12 +201,10 @@ struct TelegramSettings: Sendable, Equatable {
     /// Telegram sends it back in `X-Telegram-Bot-Api-Secret-Token`; without it the webhook
     /// refuses every request and only `dauys telegram poll` works.
     var webhookSecret: String?
-    /// A chat that gets a count-only notice when a report arrives.
+    /// A chat that gets a count-only notice on the hour after reports arrive.
     var moderatorsChat: Int64?
     /// Pacing and retries; tests shorten the waits.
     var delivery = DeliveryPolicy()
-    /// Notices of new reports that arrive within this time are merged into one.
-    var alertDelay: Duration = .seconds(60)
     /// Long-poll wait in seconds; the Bot API caps it at 50.
     var pollTimeout = 50
     /// The first wait after a failed poll; it doubles up to a minute.

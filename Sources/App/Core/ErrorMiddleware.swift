@@ -24,7 +24,14 @@ struct AppErrorMiddleware: AsyncMiddleware {
     static func response(for error: any Error, request: Request) async -> Response {
         let translated = translate(error)
         var errorId: String?
-        if translated.status.code >= 500 {
+        if request.storage[ReporterRequest.self] == true {
+            // A reporter's request writes no line, even failing (SPEC §6); the hourly count
+            // keeps the kind of failure, without a time, for whoever runs the server.
+            if translated.status.code >= 500 {
+                request.application.requestCounts.add(
+                    "failed with " + String(reflecting: Swift.type(of: error)), status: translated.status)
+            }
+        } else if translated.status.code >= 500 {
             let id = String(UInt32.random(in: .min ... .max), radix: 16)
             errorId = id
             request.logger.error(

@@ -1,22 +1,37 @@
+import Logging
 import NIOConcurrencyHelpers
 import Vapor
 
 /// Logs each request as method, route pattern, status and duration, and nothing else
 /// (SPEC rule 1): no address, no user agent, no query string, no concrete path values.
 ///
-/// Requests on routes marked ``CountedNotLogged`` — a report sent, a receipt looked up, a
-/// report withdrawn, a Telegram update — get no line of their own: a stamped line per request
-/// would let anyone holding a proxy's access log match a report to an address by its second
-/// (issue #10). They are counted, and the counts are logged once a minute.
+/// A request on a reporter's path (``ReporterRoutes``: a report sent, a receipt looked up, a
+/// report withdrawn or answered, a Telegram update, and the forms on those paths) writes no line
+/// at all, at any level and whatever its outcome — accepted, refused as cross-site, too large,
+/// of the wrong type, over the abuse limit, shed under load, not found or failed (SPEC §6): a
+/// stamped line per request would let anyone holding a network log match a report to an
+/// address by its time (issues #10 and #21). Its logger is silenced before anything else runs,
+/// so neither this middleware nor the error middleware nor Vapor itself writes about it. It is
+/// counted instead, and the counts are logged once an hour, on the hour.
 struct RequestLogMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let counts = request.application.requestCounts
+        if let path = counts.reporterPath(request.url.path) {
+            request.storage[ReporterRequest.self] = true
+            request.logger = Logger(label: request.logger.label) { _ in SwiftLogNoOpLogHandler() }
+            let key = request.method.rawValue + " " + path
+            do {
+                let response = try await next.respond(to: request)
+                counts.add(key, status: response.status)
+                return response
+            } catch {
+                counts.add(key, status: .internalServerError)
+                throw error
+            }
+        }
         let start = ContinuousClock.now
         let response = try await next.respond(to: request)
         let route = request.route.map { $0.path.map { "\($0)" }.joined(separator: "/") } ?? "unmatched"
-        if request.storage[CountedNotLogged.Key.self] == true {
-            request.application.requestCounts.add(request.method.rawValue + " " + route)
-            return response
-        }
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         request.logger.info(
@@ -31,21 +46,51 @@ struct RequestLogMiddleware: AsyncMiddleware {
     }
 }
 
-/// Marks the routes of ``RequestLogMiddleware``'s second paragraph: wrap them in a group with it.
-struct CountedNotLogged: AsyncMiddleware {
-    struct Key: StorageKey { typealias Value = Bool }
+/// Set on a request on a reporter's path: nothing about it is logged (``RequestLogMiddleware``).
+enum ReporterRequest: StorageKey { typealias Value = Bool }
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        request.storage[Key.self] = true
-        return try await next.respond(to: request)
+/// Registers a reporter's routes: every request on their paths, with any method and whatever
+/// its outcome, is counted and never logged one by one (``RequestLogMiddleware``). The paths are
+/// recorded as the routes are added, so a new reporter route is covered by being declared here.
+struct ReporterRoutes: RoutesBuilder {
+    let root: any RoutesBuilder
+    let counts: RequestCounts
+
+    init(_ app: Application) {
+        root = app
+        counts = app.requestCounts
+    }
+
+    func add(_ route: Route) {
+        counts.addReporterPath(route.path.map { "\($0)" }.joined(separator: "/"))
+        root.add(route)
     }
 }
 
-/// How many requests each counted route has had since the last report.
+/// How many requests each reporter route has had since the last report, and which paths are a
+/// reporter's.
 final class RequestCounts: Sendable {
     private let counts = NIOLockedValueBox<[String: Int]>([:])
+    private let reporterPaths = NIOLockedValueBox<Set<String>>([])
 
-    func add(_ route: String) { counts.withLockedValue { $0[route, default: 0] += 1 } }
+    /// Counts one request under `METHOD path`, and a refused or failed one also under
+    /// `METHOD path STATUS`.
+    func add(_ route: String, status: HTTPStatus = .ok) {
+        counts.withLockedValue { counts in
+            counts[route, default: 0] += 1
+            if status.code >= 400 { counts[route + " " + String(status.code), default: 0] += 1 }
+        }
+    }
+
+    func addReporterPath(_ path: String) { reporterPaths.withLockedValue { _ = $0.insert(path.lowercased()) } }
+
+    /// The reporter's path a request's path names, or nil: compared without empty segments,
+    /// percent-encoding or case, so `/report/`, `//report` or `/%72eport` are the same path.
+    func reporterPath(_ requestPath: String) -> String? {
+        let decoded = requestPath.removingPercentEncoding ?? requestPath
+        let path = decoded.split(separator: "/").joined(separator: "/").lowercased()
+        return reporterPaths.withLockedValue { $0.contains(path) } ? path : nil
+    }
 
     /// The counts so far, which start again from zero.
     func take() -> [String: Int] {
@@ -55,14 +100,17 @@ final class RequestCounts: Sendable {
         }
     }
 
-    /// One line a minute with the counts, while the server runs; nothing in a quiet minute.
+    /// One line an hour, on the hour, with the counts, while the server runs; nothing in a quiet
+    /// hour. Report times are stored to the hour; a finer count would say more than they do.
     static func schedule(_ app: Application) {
         let logger = app.logger
         let counts = app.requestCounts
-        app.repeatWhileRunning(every: .seconds(60), firstAfter: .seconds(60)) {
+        let clock = app.wallClock
+        app.repeatWhileRunning(every: .zero) {
+            guard (try? await clock.sleep(until: SystemWallClock.nextHour(after: clock.now))) != nil else { return }
             let taken = counts.take()
             if !taken.isEmpty {
-                logger.info("requests in the last minute", metadata: taken.mapValues { .stringConvertible($0) })
+                logger.info("requests in the last hour", metadata: taken.mapValues { .stringConvertible($0) })
             }
         }
     }

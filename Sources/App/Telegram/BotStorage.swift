@@ -5,7 +5,9 @@ import Vapor
 ///
 /// It is keyed by a keyed hash of the chat id — never the id itself, a user name or a name —
 /// holds the answers given so far, and is deleted when the conversation ends, is cancelled,
-/// the user blocks the bot, or nothing happened for 24 hours.
+/// the user blocks the bot, or nothing happened for 24 hours. Its time is kept to the hour, so
+/// "24 hours" is counted from the hour of the last update: a conversation goes between 23 and
+/// 24 hours after it (SPEC §6).
 final class BotConversation: Model, @unchecked Sendable {
     static let schema = "bot_conversations"
     static let idleLifetime: TimeInterval = 24 * 3600
@@ -15,7 +17,8 @@ final class BotConversation: Model, @unchecked Sendable {
     @Field(key: "chat_key") var chatKey: String
     /// ``BotState`` as JSON.
     @Field(key: "state") var state: String
-    /// Set on every update, including ones that change nothing, since it measures idleness.
+    /// The hour of the latest update (including ones that change nothing, since it measures
+    /// idleness): minute, second and fraction are zero.
     @Field(key: "updated_at") var updatedAt: Date
 
     init() {}
@@ -27,7 +30,8 @@ final class BotConversation: Model, @unchecked Sendable {
 }
 
 /// The id of every update already handled, so a redelivered update is not handled twice.
-/// Only the number and the time are kept, for two days.
+/// Only the number and the hour are kept, for two days (47 to 48 hours counted from the hour;
+/// Telegram redelivers an update for at most a day).
 final class ProcessedUpdate: Model, @unchecked Sendable {
     static let schema = "bot_processed_updates"
     static let lifetime: TimeInterval = 48 * 3600
@@ -39,7 +43,7 @@ final class ProcessedUpdate: Model, @unchecked Sendable {
 
     init(updateID: Int64, at date: Date) {
         id = updateID
-        processedAt = date
+        processedAt = KazakhstanTime.toTheHour(date)
     }
 }
 
@@ -73,5 +77,36 @@ extension BotConversation {
         try await ProcessedUpdate.query(on: database)
             .filter(\.$processedAt < now.addingTimeInterval(-ProcessedUpdate.lifetime)).delete()
         return expired
+    }
+}
+
+/// Issue #21: the bot's tables keep times to the hour. Rows written before keep their exact time
+/// until this rounds them down: one update per hour that holds rows, so a day's conversations
+/// and two days' update ids take a few dozen statements, whatever their number.
+struct RoundBotTimesToTheHour: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.transaction { transaction in
+            try await Self.round(BotConversation.self, \.$updatedAt, on: transaction)
+            try await Self.round(ProcessedUpdate.self, \.$processedAt, on: transaction)
+            try await Self.round(QuestionWatch.self, \.$expiresAt, on: transaction)
+        }
+    }
+
+    func revert(on database: any Database) async throws {}
+
+    /// Sets every time of `field` to the start of its hour, an hour at a time, oldest first.
+    static func round<M: Model>(
+        _ model: M.Type, _ field: KeyPath<M, FieldProperty<M, Date>>, on database: any Database
+    ) async throws {
+        var from: Date?
+        while true {
+            var next = M.query(on: database).sort(field, .ascending)
+            if let from { next = next.filter(field >= from) }
+            guard let row = try await next.first() else { return }
+            let hour = KazakhstanTime.toTheHour(row[keyPath: field].value ?? Date())
+            let end = hour.addingTimeInterval(3600)
+            try await M.query(on: database).filter(field > hour).filter(field < end).set(field, to: hour).update()
+            from = end
+        }
     }
 }

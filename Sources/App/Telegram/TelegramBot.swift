@@ -21,7 +21,7 @@ final class TelegramBot: Sendable {
         api = BotAPI(
             client: client ?? HTTPTelegramClient(baseURL: settings.apiURL, token: settings.token),
             policy: settings.delivery)
-        alerts = settings.moderatorsChat.map { ModeratorAlerts(chat: $0, delay: settings.alertDelay) }
+        alerts = settings.moderatorsChat.map { ModeratorAlerts(chat: $0) }
     }
 
     /// Takes an update and returns at once; the returned task finishes when it was handled.
@@ -46,7 +46,7 @@ final class TelegramBot: Sendable {
 
     /// A report arrived, from any channel: tell the moderators' chat, if there is one.
     func reportArrived() {
-        alerts?.reportArrived(bot: self, database: app.db, logger: app.logger)
+        alerts?.reportArrived(bot: self, database: app.db, logger: app.logger, clock: app.wallClock)
     }
 
     /// A moderator wrote about a report: each chat that asked (``QuestionNotices``) is told, in
@@ -156,7 +156,7 @@ final class TelegramBot: Sendable {
                     let conversation = row ?? BotConversation()
                     conversation.chatKey = key
                     conversation.state = String(decoding: try JSONEncoder().encode(next), as: UTF8.self)
-                    conversation.updatedAt = now
+                    conversation.updatedAt = KazakhstanTime.toTheHour(now)
                     try await conversation.save(on: db)
                 } else if let row {
                     try await row.delete(on: db)
@@ -220,8 +220,15 @@ final class TelegramBot: Sendable {
         }
     }
 
+    /// A failure while handling someone's update is counted, never logged: a line would date
+    /// their message to the second (SPEC §6). The hourly count line names the failure, the
+    /// error's type and the Bot API's answer.
     private func log(_ message: Logger.Message, _ error: any Error) {
-        app.logger.telegramFailure(message, error)
+        var failure = "\(message): \(String(reflecting: type(of: error)))"
+        if case .api(let code, let description, _, _) = error as? TelegramError {
+            failure += " \(code) \(description.prefix(120))"
+        }
+        app.requestCounts.add(failure)
     }
 }
 
@@ -236,6 +243,7 @@ extension TelegramBot: LifecycleHandler {
 
     /// Waits for the updates under way, at most ``shutdownGrace``, then cancels what is left.
     func stop() async {
+        alerts?.cancel()
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask { [self] in
                 await idle()
@@ -307,34 +315,51 @@ final class ChatQueues: Sendable {
 }
 
 /// The moderators' chat learns that reports wait, never what they say: one count-only notice,
-/// merging reports that arrive close together.
+/// sent on the hour after reports arrived, for all of that hour's reports at once.
+///
+/// The notice goes at minute :00, second 0 of the next hour, never a fixed delay after a report
+/// (SPEC §6): a notice 60 s after each arrival would date that report to the second in the
+/// chat's history, which Telegram keeps, while the report itself is stored to the hour.
 final class ModeratorAlerts: Sendable {
     let chat: Int64
-    let delay: Duration
-    private let scheduled = NIOLockedValueBox(false)
+    /// The notice waiting for its hour, until it starts; then nil, so a later report waits for
+    /// the hour after.
+    private let waiting = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// The latest notice, waiting, sent or given up: shutdown cancels it, tests wait for it.
+    private let latest = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    init(chat: Int64, delay: Duration) {
+    init(chat: Int64) {
         self.chat = chat
-        self.delay = delay
     }
 
-    func reportArrived(bot: TelegramBot, database: any Database, logger: Logger) {
-        let first = scheduled.withLockedValue { scheduled in
-            defer { scheduled = true }
-            return !scheduled
-        }
-        guard first else { return }
-        Task {
-            try? await Task.sleep(for: delay)
-            scheduled.withLockedValue { $0 = false }
-            do {
-                let waiting = try await Report.query(on: database)
-                    .filter(\.$status == ReportStatus.pending.rawValue).filter(\.$isDemo == false).count()
-                guard waiting > 0 else { return }
-                try await bot.api.sendMessage(SendMessageParameters(chatID: chat, text: Self.text(waiting: waiting)))
-            } catch {
-                logger.telegramFailure("telegram moderators notice failed", error)
+    func reportArrived(bot: TelegramBot, database: any Database, logger: Logger, clock: any WallClock) {
+        waiting.withLockedValue { waiting in
+            guard waiting == nil else { return }
+            let hour = SystemWallClock.nextHour(after: clock.now)
+            let task = Task { [self] in
+                do { try await clock.sleep(until: hour) } catch { return }
+                self.waiting.withLockedValue { $0 = nil }
+                await send(bot: bot, database: database, logger: logger)
             }
+            waiting = task
+            latest.withLockedValue { $0 = task }
+        }
+    }
+
+    /// Waits until the latest notice was sent or given up (tests).
+    func settled() async { await latest.withLockedValue { $0 }?.value }
+
+    /// Drops a notice still waiting for its hour: the server stops.
+    func cancel() { latest.withLockedValue { $0 }?.cancel() }
+
+    private func send(bot: TelegramBot, database: any Database, logger: Logger) async {
+        do {
+            let waiting = try await Report.query(on: database)
+                .filter(\.$status == ReportStatus.pending.rawValue).filter(\.$isDemo == false).count()
+            guard waiting > 0 else { return }
+            try await bot.api.sendMessage(SendMessageParameters(chatID: chat, text: Self.text(waiting: waiting)))
+        } catch {
+            logger.telegramFailure("telegram moderators notice failed", error)
         }
     }
 

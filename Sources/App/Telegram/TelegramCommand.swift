@@ -18,6 +18,7 @@ struct TelegramCommand: AsyncCommand {
             throw CommandFailure("set TELEGRAM_BOT_TOKEN to the token from @BotFather first")
         }
         Retention.schedule(app)
+        RequestCounts.schedule(app)
         let poller = Task { await TelegramPoller(bot: bot, logger: app.logger).run() }
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)

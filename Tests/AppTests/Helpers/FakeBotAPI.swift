@@ -334,7 +334,6 @@ extension TelegramSettings {
         settings.delivery.perChatInterval = .milliseconds(1)
         settings.delivery.globalInterval = .milliseconds(1)
         settings.delivery.firstBackoff = .milliseconds(10)
-        settings.alertDelay = .zero
         settings.pollTimeout = 1
         settings.pollBackoff = .milliseconds(20)
         return settings
