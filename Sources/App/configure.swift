@@ -46,6 +46,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreateReportMessages())
     app.migrations.add(AddMerges())
     app.migrations.add(CreateQuestionWatches())
+    app.migrations.add(RoundBotTimesToTheHour())
     app.migrations.add(CreatePublicChanges())
     app.migrations.add(CreateStatisticsCounts())
     app.migrations.add(WidenPublishedPlaceIndex())
