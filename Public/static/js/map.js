@@ -188,6 +188,7 @@
     return text;
   }
   function amount(count) {
+    if (count.fewerThanTen) return words('fewer-than-ten', {});
     return count.fewerThanFive ? words('fewer-than-five', {}) : String(count.count);
   }
   function showingDensity() {

@@ -41,6 +41,12 @@ enum KazakhstanTime {
         let lengths = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         return day <= lengths[month - 1]
     }
+
+    /// The last day, `YYYY-MM-DD`, of a valid `YYYY-MM`.
+    static func lastDay(ofMonth month: String) -> String {
+        for day in ["31", "30", "29"] where isValidDay(month + "-" + day) { return month + "-" + day }
+        return month + "-28"
+    }
 }
 
 /// Kazakhstan's bounding box (SPEC §2).

@@ -6,10 +6,12 @@ import Vapor
 /// 1 km cell for a city's view, and per city for the country's.
 ///
 /// Cells count the public points only, so the layer shows nothing the pins do not already
-/// show. Reports without a pin (at home, or by a partner, relative or neighbour) have no public
-/// place finer than their city (SPEC §6): they count in their city's figure, never in a cell.
-/// Every number is a ``PublicCount`` — rounded to 5, and "fewer than 5" from 1 to 4 — so a
-/// cell with one or two reports is drawn as "some", not as a number.
+/// show; their counts are rounded to 5, "fewer than 5" from 1 to 4, so a cell with one or two
+/// reports is drawn as "some". Reports without a pin (at home, or by a partner, relative or
+/// neighbour) have no public place finer than their city (SPEC §6): they count in their city's
+/// figure, never in a cell, and city figures follow ``Disclosure``'s rule — a city that the
+/// filters leave with fewer than 10 reports is not drawn, and its reports without a pin show
+/// as a number only when there are at least 10 of them.
 struct DensityMap: Content, Sendable {
     struct Cell: Content, Equatable, Sendable {
         var south: Double
@@ -24,9 +26,9 @@ struct DensityMap: Content, Sendable {
         var city: String
         var latitude: Double
         var longitude: Double
-        /// Every published report of the city, with or without a pin.
+        /// Every published report of the city, with or without a pin: at least 10.
         var total: PublicCount
-        /// Those of them that have no pin.
+        /// Those of them that have no pin: a number, or "fewer than 10".
         var withoutPin: PublicCount
         var level: DensityLevel
     }
@@ -36,7 +38,7 @@ struct DensityMap: Content, Sendable {
     /// Cells with at least one report, inside the `bbox` when one was given; south to north,
     /// west to east.
     var cells: [Cell]
-    /// Cities with at least one report, most first (the `bbox` does not narrow them).
+    /// Cities with at least 10 matching reports, most first (the `bbox` does not narrow them).
     var cities: [CityFigure]
 }
 
@@ -94,13 +96,17 @@ enum DensityQueries {
         // Cities: all of them whatever the view, with and without pins.
         var wholeCountry = filters
         wholeCountry.bbox = nil
-        func perCity(pinsOnly: Bool) async throws -> [String: Int] {
-            var result: [String: Int] = [:]
+        func perCity(pinsOnly: Bool) async throws -> [String: Disclosure.Tally] {
+            var result: [String: Disclosure.Tally] = [:]
             for row in try await wholeCountry.apply(
-                to: sql.select().column("city").column(count, as: "n").from(Report.schema).groupBy("city"),
+                to: sql.select().column("city").column(count, as: "n")
+                    .column(SQLFunction("SUM", args: SQLColumn("disclosure_key")), as: "s")
+                    .from(Report.schema).groupBy("city"),
                 pinsOnly: pinsOnly
             ).all() {
-                result[try row.decode(column: "city", as: String.self)] = try row.decode(column: "n", as: Int.self)
+                result[try row.decode(column: "city", as: String.self)] = Disclosure.Tally(
+                    reports: try row.decode(column: "n", as: Int.self),
+                    keys: try row.decode(column: "s", as: Int64?.self) ?? 0)
             }
             return result
         }
@@ -108,10 +114,13 @@ enum DensityQueries {
         let pinned = try await perCity(pinsOnly: true)
         let figures = everyReport.compactMap { slug, total -> DensityMap.CityFigure? in
             guard let city = cities[slug] else { return nil }
-            let shown = PublicCount(exact: total)
+            let shown = Disclosure.roundTotal(total)
+            guard shown.count != nil else { return nil }
+            let pins = pinned[slug] ?? .zero
+            let withoutPin = Disclosure.Tally(reports: total.reports - pins.reports, keys: total.keys &- pins.keys)
             return DensityMap.CityFigure(
                 city: slug, latitude: city.latitude, longitude: city.longitude, total: shown,
-                withoutPin: PublicCount(exact: total - (pinned[slug] ?? 0)), level: DensityLevel(shown))
+                withoutPin: Disclosure.roundTotal(withoutPin), level: DensityLevel(shown))
         }.sorted { ($0.total.weight, $1.city) > ($1.total.weight, $0.city) }
         return DensityMap(cells: cells, cities: figures)
     }

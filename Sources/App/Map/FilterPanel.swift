@@ -38,7 +38,10 @@ struct FilterPanel: Encodable {
     var placeTypes: [Choice]
     var perpetrators: [Choice]
     var preventedChoices: [Choice]
-    var today: String
+    /// Date filters are whole months (SPEC §6): `YYYY-MM`, this month the latest.
+    var thisMonth: String
+    var fromMonth: String
+    var toMonth: String
     /// The panel starts closed even with filters in use, so their result is what a phone shows
     /// first (issue #15); its summary says how many are in use.
     var open = false
@@ -59,7 +62,10 @@ struct FilterPanel: Encodable {
             Choice(value: "yes", label: req.text("legend_prevented"), selected: form.prevented == "yes"),
             Choice(value: "no", label: req.text("legend_not_prevented"), selected: form.prevented == "no"),
         ]
-        today = KazakhstanTime.today()
+        thisMonth = String(KazakhstanTime.today().prefix(7))
+        // A link from before months were the unit may carry a day: the form shows its month.
+        fromMonth = form.from.flatMap(IncidentFilters.month) ?? form.from ?? ""
+        toMonth = form.to.flatMap(IncidentFilters.month) ?? form.to ?? ""
         // `perPage` is always there; every other key is a filter in use.
         let inUse = form.apiQuery.keys.filter { $0 != "perPage" }.count
         summary =

@@ -134,12 +134,16 @@ struct IncidentFilters: Sendable {
                 errors["bbox"] = "error_bbox"
             }
         }
-        for (name, keyPath) in [("from", \IncidentFilters.from), ("to", \IncidentFilters.to)] {
+        // Public date filters are whole months (SPEC §6): a day, or two days apart, would
+        // select so few reports that subtracting answers describes one. A day given is read as
+        // its month, so older links still work.
+        for (name, isStart) in [("from", true), ("to", false)] {
             if let raw = value(name) {
-                if KazakhstanTime.isValidDay(raw) {
-                    filters[keyPath: keyPath] = raw
+                if let month = Self.month(raw) {
+                    let day = isStart ? month + "-01" : KazakhstanTime.lastDay(ofMonth: month)
+                    if isStart { filters.from = day } else { filters.to = day }
                 } else {
-                    errors[name] = "error_date_format"
+                    errors[name] = "error_month_format"
                 }
             }
         }
@@ -194,6 +198,12 @@ struct IncidentFilters: Sendable {
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
         return filters
+    }
+
+    /// `YYYY-MM` from `YYYY-MM` or a valid `YYYY-MM-DD`; nil for anything else.
+    static func month(_ raw: String) -> String? {
+        if KazakhstanTime.isValidDay(raw) { return String(raw.prefix(7)) }
+        return KazakhstanTime.isValidDay(raw + "-01") ? raw : nil
     }
 }
 

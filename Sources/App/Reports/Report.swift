@@ -46,6 +46,9 @@ final class Report: Model, @unchecked Sendable {
     @Field(key: "language") var language: String
     /// Synthetic reports made by `dauys demo-data`, so they can be told apart from real ones.
     @Field(key: "is_demo") var isDemo: Bool
+    /// A random number that only ever enters sums: it decides which way the counts this report
+    /// is part of are rounded (``Disclosure``). Set once, when the report is made.
+    @Field(key: "disclosure_key") var disclosureKey: Int
 
     // The receipt: a short keyed hash to find candidates, and a bcrypt hash to verify.
     @Field(key: "receipt_lookup") var receiptLookup: String

@@ -40,6 +40,7 @@ enum ReportRows {
             ("source", bind(report.$source.value)),
             ("language", bind(report.$language.value)),
             ("is_demo", bind(report.$isDemo.value)),
+            ("disclosure_key", bind(report.$disclosureKey.value)),
             ("receipt_lookup", bind(report.$receiptLookup.value)),
             ("receipt_hash", bind(report.$receiptHash.value)),
             ("public_description", bind(report.publicDescription)),

@@ -20,6 +20,7 @@ enum ReportService {
     {
         let code = ReceiptCode.generate()
         let report = Report()
+        report.disclosureKey = Disclosure.newRecordKey()
         report.status = ReportStatus.pending.rawValue
         report.role = valid.role.rawValue
         report.incidentDate = valid.date

@@ -3,37 +3,61 @@ import FluentSQL
 import SQLKit
 import Vapor
 
-/// A count as anyone may see it (SPEC §6): rounded to the nearest 5, and shown as "fewer
-/// than 5" from 1 to 4.
-///
-/// Every public count is rounded, national totals included, so that no small group shows and
-/// subtracting one answer from another never uncovers one: each number carries ±2 of doubt,
-/// and a difference of two carries up to ±4. Shares are computed from the rounded counts only.
+/// A count as anyone may see it. Counts of reports beyond their pins are made by
+/// ``Disclosure`` (random rounding to 5, "fewer than 5" for 0 to 4, "fewer than 10" for a
+/// whole answer below the threshold, hidden cells); counts of pins alone, which are public one
+/// by one, are rounded to the nearest 5 by ``init(exact:)``.
 struct PublicCount: Content, Equatable, Sendable {
-    /// The rounded count; nil when there were fewer than 5 (but some).
+    /// The rounded count; nil when it is not shown as a number.
     var count: Int?
+    /// 0 to 4 (or 1 to 4 for pins).
     var fewerThanFive: Bool
+    /// A whole answer that selects fewer than 10 reports: no number, no breakdown.
+    var fewerThanTen = false
+    /// Hidden so that a "fewer than 5" beside it cannot be worked out by subtraction.
+    var suppressed = false
 
+    static let fewerThanFiveReports = PublicCount(count: nil, fewerThanFive: true)
+    static let fewerThanTenReports = PublicCount(count: nil, fewerThanFive: false, fewerThanTen: true)
+    static let suppressedCell = PublicCount(count: nil, fewerThanFive: false, suppressed: true)
+
+    init(count: Int?, fewerThanFive: Bool, fewerThanTen: Bool = false, suppressed: Bool = false) {
+        self.count = count
+        self.fewerThanFive = fewerThanFive
+        self.fewerThanTen = fewerThanTen
+        self.suppressed = suppressed
+    }
+
+    init(rounded: Int) { self.init(count: rounded, fewerThanFive: false) }
+
+    /// A count of public pins: to the nearest 5, 1 to 4 as "fewer than 5", 0 as 0.
     init(exact: Int) {
         switch exact {
-        case ...0:
-            count = 0
-            fewerThanFive = false
-        case 1..<5:
-            count = nil
-            fewerThanFive = true
-        default:
-            count = Int((Double(exact) / 5).rounded()) * 5
-            fewerThanFive = false
+        case ...0: self.init(count: 0, fewerThanFive: false)
+        case 1..<5: self.init(count: nil, fewerThanFive: true)
+        default: self.init(rounded: Int((Double(exact) / 5).rounded()) * 5)
         }
     }
 
-    /// What shares are computed from: "fewer than 5" weighs nothing.
+    /// Releases frozen before the hidden states existed decode with them off.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        count = try container.decodeIfPresent(Int.self, forKey: .count)
+        fewerThanFive = try container.decode(Bool.self, forKey: .fewerThanFive)
+        fewerThanTen = try container.decodeIfPresent(Bool.self, forKey: .fewerThanTen) ?? false
+        suppressed = try container.decodeIfPresent(Bool.self, forKey: .suppressed) ?? false
+    }
+
+    /// What charts and shares are computed from: anything not shown as a number weighs nothing.
     var weight: Int { count ?? 0 }
+
+    /// Whether `exact` reports could have been shown this way (for tests and readers).
+    func admits(_ exact: Int) -> Bool { Disclosure.bounds(self).contains(exact) }
 }
 
-/// The statistics of SPEC §3 for one set of filters. Every published report counts, with or
-/// without a pin; nothing here comes from anything but published reports.
+/// The statistics of SPEC §3 for one set of filters, under ``Disclosure``'s rule. Every
+/// published report counts, with or without a pin; nothing here comes from anything but
+/// published reports.
 struct Statistics: Content, Sendable {
     struct Row: Content, Equatable, Sendable {
         /// The value as the API spells it (`stranger`, `2025-03`, `mon`), or `unknown`.
@@ -63,18 +87,50 @@ struct Statistics: Content, Sendable {
         var recurrence: [Row]
         var toldWhom: [Row]
         var toldOutcome: [Row]
-        var ageBand: [Row]
+        /// Only for the whole country or a city with no other filter; nil otherwise.
+        var ageBand: [Row]?
+
+        /// Every row of every question.
+        var allRows: [Row] {
+            role + kinds + placeType + timeBand + weekday + month + perpetrator + perpetratorRelation + prevented
+                + preventedBy + recurrence + toldWhom + toldOutcome + (ageBand ?? [])
+        }
     }
 
     var total: PublicCount
-    var breakdowns: Breakdowns
-    /// Cities with reports, most reports first.
+    /// Nil when the filters select fewer than 10 reports: then nothing but that is shown.
+    var breakdowns: Breakdowns?
+    /// Cities with at least 10 matching reports, most reports first; the others are not named.
     var cities: [CityRow]
-    /// How counts are made safe to publish, in one line for API readers.
-    var rounding = "Counts are rounded to the nearest 5; 1 to 4 shows as fewerThanFive."
+    /// How counts are made safe to publish, in one paragraph for API readers.
+    var rounding = Statistics.method
+
+    static let method =
+        "An answer that selects fewer than 10 published reports shows only fewerThanTen. "
+        + "Every other count is rounded to a multiple of 5, up or down at random (always the same way for the same "
+        + "reports); 0 to 4 shows as fewerThanFive; a count is suppressed where it could otherwise be worked out "
+        + "by subtraction. Age is shown only for the whole country or a city without other filters. Shares are of "
+        + "reports, from the rounded counts, so parts may not add up to the total, and a report with several "
+        + "answers counts under each."
+
+    init(total: PublicCount, breakdowns: Breakdowns?, cities: [CityRow]) {
+        self.total = total
+        self.breakdowns = breakdowns
+        self.cities = cities
+    }
+
+    /// Releases frozen before the rule existed decode too (their `rounding` line is older).
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        total = try container.decode(PublicCount.self, forKey: .total)
+        breakdowns = try container.decodeIfPresent(Breakdowns.self, forKey: .breakdowns)
+        cities = try container.decode([CityRow].self, forKey: .cities)
+        rounding = try container.decodeIfPresent(String.self, forKey: .rounding) ?? Statistics.method
+    }
 }
 
-/// The statistics' queries: one grouped count per question over the filtered published reports.
+/// The statistics' queries: one grouped count (and key sum, see ``Disclosure``) per question
+/// over the filtered published reports.
 enum StatisticsQueries {
     static let unknown = "unknown"
     static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -86,7 +142,8 @@ enum StatisticsQueries {
     ) async throws
         -> Statistics
     {
-        try await app.statisticsCache.value(for: cacheKey(filters), on: database) {
+        try requireNoBox(filters)
+        return try await app.statisticsCache.value(for: filters.cacheKey, on: database) {
             try await compute(filters, on: database)
         }
     }
@@ -96,24 +153,30 @@ enum StatisticsQueries {
     static func cachedJSON(
         _ filters: IncidentFilters, app: Application, on database: any Database
     ) async throws -> ByteBuffer {
-        try await app.statisticsJSONCache.value(for: cacheKey(filters), on: database) {
+        try requireNoBox(filters)
+        return try await app.statisticsJSONCache.value(for: filters.cacheKey, on: database) {
             ByteBuffer(data: try JSONEncoder().encode(try await cached(filters, app: app, on: database)))
         }
     }
 
-    private static func cacheKey(_ filters: IncidentFilters) -> String {
-        var key = filters.cacheKey
-        if let box = filters.bbox { key += "|\(box.minLon),\(box.minLat),\(box.maxLon),\(box.maxLat)" }
-        return key
+    /// Statistics take no box (SPEC §6): a box drawn around one public point would count the
+    /// reports behind it, pinless ones of its city included. The map is for places.
+    static func requireNoBox(_ filters: IncidentFilters) throws {
+        if filters.bbox != nil { throw AppError.validation(["bbox": "error_stats_no_box"]) }
     }
+
+    /// Whether age may be broken down: only for the whole country or a city with no other
+    /// filter, where no narrower answer can be subtracted from it.
+    static func showsAge(_ filters: IncidentFilters) -> Bool { StatisticsCounts.canAnswer(filters) }
 
     /// - Parameter keptCounts: whether the whole country or a city may be read from
     ///   ``StatisticsCounts`` (tests compare both ways).
     static func compute(
-        _ filters: IncidentFilters, keptCounts: Bool = true, on database: any Database
+        _ filters: IncidentFilters, keptCounts: Bool = true, now: Date = Date(), on database: any Database
     ) async throws
         -> Statistics
     {
+        try requireNoBox(filters)
         let sql = try database.sql()
         // The whole country or one city: from the counts the database keeps; anything narrower
         // counts the reports.
@@ -121,120 +184,170 @@ enum StatisticsQueries {
             keptCounts && StatisticsCounts.canAnswer(filters)
             ? try await StatisticsCounts.read(city: filters.city, on: database) : nil
 
-        /// Exact counts per value of one column (nil for an empty column).
-        func counts(_ column: String) async throws -> [String?: Int] {
+        /// Exact tallies per value of one column (nil for an empty column).
+        func tallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
             if let kept { return kept[column] ?? [:] }
             let column = SQLColumn(column)
             let rows = try await filters.apply(
                 to: sql.select().column(column, as: "k").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                    .column(SQLFunction("SUM", args: SQLColumn("disclosure_key")), as: "s")
                     .from(Report.schema).groupBy(column),
                 pinsOnly: false
             ).all()
-            var result: [String?: Int] = [:]
+            var result: [String?: Disclosure.Tally] = [:]
             for row in rows {
                 result[
-                    try row.decodeNil(column: "k") ? nil : try row.decode(column: "k", as: String.self), default: 0] +=
-                    try row.decode(column: "n", as: Int.self)
+                    try row.decodeNil(column: "k") ? nil : try row.decode(column: "k", as: String.self), default: .zero] +=
+                    Disclosure.Tally(
+                        reports: try row.decode(column: "n", as: Int.self),
+                        keys: try row.decode(column: "s", as: Int64?.self) ?? 0)
             }
             return result
         }
-        /// Exact counts per value of a comma-framed list column: a report counts once per value.
-        func listCounts(_ column: String) async throws -> [String?: Int] {
-            var result: [String?: Int] = [:]
-            for (list, count) in try await counts(column) {
+        /// Exact tallies per value of a comma-framed list column: a report counts once per value.
+        func listTallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
+            var result: [String?: Disclosure.Tally] = [:]
+            for (list, tally) in try await tallies(column) {
                 let values = (list ?? "").split(separator: ",").map(String.init)
-                if values.isEmpty { result[nil, default: 0] += count }
-                for value in values { result[value, default: 0] += count }
+                if values.isEmpty { result[nil, default: .zero] += tally }
+                for value in values { result[value, default: .zero] += tally }
             }
             return result
-        }
-        /// Rows for every value of an enumeration, then `unknown` when some did not say.
-        func rows<E: RawRepresentable & CaseIterable>(
-            _ type: E.Type, _ exact: [String?: Int], unknown: Bool = true
-        )
-            -> [Statistics.Row] where E.RawValue == String
-        {
-            var rows = E.allCases.map {
-                Statistics.Row(key: $0.rawValue, count: PublicCount(exact: exact[$0.rawValue] ?? 0))
-            }
-            if unknown, let missing = exact[nil], missing > 0 {
-                rows.append(Statistics.Row(key: Self.unknown, count: PublicCount(exact: missing)))
-            }
-            return rows
         }
 
         // Cities and the outcome in one pass: the totals come from it too.
-        var cityCounts: [String: (prevented: Int, notPrevented: Int)] = [:]
-        func count(city: String, prevented: Bool, _ n: Int) {
-            if prevented {
-                cityCounts[city, default: (0, 0)].prevented += n
-            } else {
-                cityCounts[city, default: (0, 0)].notPrevented += n
-            }
-        }
+        var byCity: [String: (prevented: Disclosure.Tally, notPrevented: Disclosure.Tally)] = [:]
         if let kept {
-            for (key, n) in kept[StatisticsCounts.prevented] ?? [:] {
+            for (key, tally) in kept[StatisticsCounts.prevented] ?? [:] {
                 guard let parts = key?.split(separator: "|"), parts.count == 2 else { continue }
-                count(city: String(parts[0]), prevented: parts[1] == "yes", n)
+                if parts[1] == "yes" {
+                    byCity[String(parts[0]), default: (.zero, .zero)].prevented += tally
+                } else {
+                    byCity[String(parts[0]), default: (.zero, .zero)].notPrevented += tally
+                }
             }
         } else {
-            let byCity = try await filters.apply(
+            let rows = try await filters.apply(
                 to: sql.select().column("city").column("prevented")
                     .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                    .column(SQLFunction("SUM", args: SQLColumn("disclosure_key")), as: "s")
                     .from(Report.schema).groupBy("city").groupBy("prevented"),
                 pinsOnly: false
             ).all()
-            for row in byCity {
-                count(
-                    city: try row.decode(column: "city", as: String.self),
-                    prevented: try row.decode(column: "prevented", as: Bool.self),
-                    try row.decode(column: "n", as: Int.self))
+            for row in rows {
+                let tally = Disclosure.Tally(
+                    reports: try row.decode(column: "n", as: Int.self),
+                    keys: try row.decode(column: "s", as: Int64?.self) ?? 0)
+                if try row.decode(column: "prevented", as: Bool.self) {
+                    byCity[try row.decode(column: "city", as: String.self), default: (.zero, .zero)].prevented += tally
+                } else {
+                    byCity[try row.decode(column: "city", as: String.self), default: (.zero, .zero)].notPrevented +=
+                        tally
+                }
             }
         }
-        let prevented = cityCounts.values.reduce(0) { $0 + $1.prevented }
-        let notPrevented = cityCounts.values.reduce(0) { $0 + $1.notPrevented }
-        let cities = cityCounts.map { city, counts in
-            Statistics.CityRow(
-                city: city, total: PublicCount(exact: counts.prevented + counts.notPrevented),
-                prevented: PublicCount(exact: counts.prevented), notPrevented: PublicCount(exact: counts.notPrevented))
+        let prevented = byCity.values.reduce(Disclosure.Tally.zero) { $0 + $1.prevented }
+        let notPrevented = byCity.values.reduce(Disclosure.Tally.zero) { $0 + $1.notPrevented }
+        let totalTally = prevented + notPrevented
+        let total = Disclosure.roundTotal(totalTally)
+        // Below the threshold the answer is that, and nothing else.
+        guard total.count != nil else { return Statistics(total: total, breakdowns: nil, cities: []) }
+
+        /// Rows for every value of an enumeration, then `unknown` for optional questions (always,
+        /// so that its presence says nothing), with secondary suppression when the rows add up
+        /// to `whole`.
+        func rows<E: RawRepresentable & CaseIterable>(
+            _ type: E.Type, _ exact: [String?: Disclosure.Tally], unknown: Bool = true, addingUpTo whole: PublicCount?,
+            isAnswer: Bool = false
+        )
+            -> [Statistics.Row] where E.RawValue == String
+        {
+            var keys = E.allCases.map(\.rawValue)
+            var counts = keys.map { Disclosure.round(exact[$0] ?? .zero) }
+            if unknown {
+                keys.append(Self.unknown)
+                counts.append(Disclosure.round(exact[nil] ?? .zero))
+            }
+            if let whole { counts = Disclosure.protect(counts, addingUpTo: whole, isAnswer: isAnswer) }
+            return zip(keys, counts).map { Statistics.Row(key: $0, count: $1) }
+        }
+        func count(_ rows: [Statistics.Row], _ key: String) -> PublicCount {
+            rows.first { $0.key == key }?.count ?? .fewerThanFiveReports
+        }
+
+        let cities = byCity.compactMap { city, tallies -> Statistics.CityRow? in
+            let cityTotal = Disclosure.roundTotal(tallies.prevented + tallies.notPrevented)
+            guard cityTotal.count != nil else { return nil }
+            let parts = Disclosure.protect(
+                [Disclosure.round(tallies.prevented), Disclosure.round(tallies.notPrevented)], addingUpTo: cityTotal,
+                isAnswer: true)
+            return Statistics.CityRow(city: city, total: cityTotal, prevented: parts[0], notPrevented: parts[1])
         }.sorted { ($0.total.weight, $1.city) > ($1.total.weight, $0.city) }
 
         // Weekdays and months from the days themselves, the same way on every database.
-        var byWeekday: [String?: Int] = [:]
-        var byMonth: [String: Int] = [:]
-        for (day, count) in try await counts("incident_date") {
+        var byWeekday: [String?: Disclosure.Tally] = [:]
+        var byMonth: [String: Disclosure.Tally] = [:]
+        for (day, tally) in try await tallies("incident_date") {
             guard let day, let weekday = Self.weekday(day) else { continue }
-            byWeekday[weekdays[weekday], default: 0] += count
-            byMonth[String(day.prefix(7)), default: 0] += count
+            byWeekday[weekdays[weekday], default: .zero] += tally
+            byMonth[String(day.prefix(7)), default: .zero] += tally
         }
-        let months = Self.monthRange(Array(byMonth.keys)).map {
-            Statistics.Row(key: $0, count: PublicCount(exact: byMonth[$0] ?? 0))
+        // From the filter's first month (or the first month of any published report) to its
+        // last (or this month): where this answer's own reports start and end would say when
+        // its rarest reports happened.
+        let firstMonth: String?
+        if let from = filters.from {
+            firstMonth = String(from.prefix(7))
+        } else {
+            firstMonth = try await firstPublishedDay(on: database).map { String($0.prefix(7)) }
         }
+        let lastMonth = String((filters.to ?? KazakhstanTime.today(now: now)).prefix(7))
+        let monthKeys = firstMonth.map { Self.monthRange([$0, lastMonth]) } ?? []
+        let months = Disclosure.protect(
+            monthKeys.map { Disclosure.round(byMonth[$0] ?? .zero) }, addingUpTo: total, isAnswer: true)
 
+        let perpetrator = rows(
+            Perpetrator.self, try await tallies("perpetrator"), unknown: false, addingUpTo: total, isAnswer: true)
+        let outcome = Disclosure.protect(
+            [Disclosure.round(prevented), Disclosure.round(notPrevented)], addingUpTo: total, isAnswer: true)
         let breakdowns = Statistics.Breakdowns(
-            role: rows(ReporterRole.self, try await counts("role"), unknown: false),
-            kinds: rows(HarassmentKind.self, try await listCounts("kinds"), unknown: false),
-            placeType: rows(PlaceType.self, try await counts("place_type"), unknown: false),
-            timeBand: rows(TimeBand.self, try await counts("time_band")),
-            weekday: weekdays.map { Statistics.Row(key: $0, count: PublicCount(exact: byWeekday[$0] ?? 0)) },
-            month: months,
-            perpetrator: rows(Perpetrator.self, try await counts("perpetrator"), unknown: false),
+            role: rows(ReporterRole.self, try await tallies("role"), unknown: false, addingUpTo: total, isAnswer: true),
+            kinds: rows(HarassmentKind.self, try await listTallies("kinds"), unknown: false, addingUpTo: nil),
+            placeType: rows(
+                PlaceType.self, try await tallies("place_type"), unknown: false, addingUpTo: total, isAnswer: true),
+            timeBand: rows(TimeBand.self, try await tallies("time_band"), addingUpTo: total, isAnswer: true),
+            weekday: zip(
+                weekdays,
+                Disclosure.protect(
+                    weekdays.map { Disclosure.round(byWeekday[$0] ?? .zero) }, addingUpTo: total, isAnswer: true)
+            ).map { Statistics.Row(key: $0, count: $1) },
+            month: zip(monthKeys, months).map { Statistics.Row(key: $0, count: $1) },
+            perpetrator: perpetrator,
             perpetratorRelation: rows(
-                PerpetratorRelation.self, try await counts("perpetrator_relation").filter { $0.key != nil },
-                unknown: false),
+                PerpetratorRelation.self, try await tallies("perpetrator_relation").filter { $0.key != nil },
+                unknown: false, addingUpTo: count(perpetrator, Perpetrator.known.rawValue)),
             prevented: [
-                Statistics.Row(key: "yes", count: PublicCount(exact: prevented)),
-                Statistics.Row(key: "no", count: PublicCount(exact: notPrevented)),
+                Statistics.Row(key: "yes", count: outcome[0]), Statistics.Row(key: "no", count: outcome[1]),
             ],
             preventedBy: rows(
-                PreventedBy.self, try await counts("prevented_by").filter { $0.key != nil }, unknown: false),
-            recurrence: rows(Recurrence.self, try await counts("recurrence")),
-            toldWhom: rows(ToldWhom.self, try await listCounts("told_whom")),
+                PreventedBy.self, try await tallies("prevented_by").filter { $0.key != nil }, unknown: false,
+                addingUpTo: outcome[0]),
+            recurrence: rows(Recurrence.self, try await tallies("recurrence"), addingUpTo: total, isAnswer: true),
+            toldWhom: rows(ToldWhom.self, try await listTallies("told_whom"), addingUpTo: nil),
             toldOutcome: rows(
-                ToldOutcome.self, try await counts("told_outcome").filter { $0.key != nil }, unknown: false),
-            ageBand: rows(AgeBand.self, try await counts("age_band")))
-        return Statistics(
-            total: PublicCount(exact: prevented + notPrevented), breakdowns: breakdowns, cities: cities)
+                ToldOutcome.self, try await tallies("told_outcome").filter { $0.key != nil }, unknown: false,
+                addingUpTo: nil),
+            ageBand: showsAge(filters)
+                ? rows(AgeBand.self, try await tallies("age_band"), addingUpTo: total, isAnswer: true) : nil)
+        return Statistics(total: total, breakdowns: breakdowns, cities: cities)
+    }
+
+    /// The day of the earliest published report, from the kept counts.
+    static func firstPublishedDay(on database: any Database) async throws -> String? {
+        try await database.sql().select().column(SQLFunction("MIN", args: SQLColumn("answer")), as: "first")
+            .from(StatisticsCounts.table).where("question", .equal, "incident_date").where("n", .greaterThan, 0)
+            .where("answer", .notEqual, "")
+            .first()?.decode(column: "first", as: String?.self)
     }
 
     /// The day of the week of a `YYYY-MM-DD` day, 0 for Monday (Sakamoto's method).

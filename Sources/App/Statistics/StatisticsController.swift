@@ -62,6 +62,8 @@ struct StatisticsController {
         var tooFew: Bool
         var headline: [String]
         var tables: Tables
+        /// What a reader must know to read the numbers right (rounding, hidden cells, age).
+        var notes: [String]
     }
 
     @Sendable func page(req: Request) async throws -> Response {
@@ -85,9 +87,10 @@ struct StatisticsController {
             filterErrors: MessageList(errors),
             scope: form.city.flatMap { names[$0] } ?? req.text("stats_scope_all"),
             total: words.map { $0.display($0.statistics.total) } ?? "—",
-            tooFew: statistics.map { $0.total.weight == 0 } ?? true,
+            tooFew: statistics.map { $0.breakdowns == nil } ?? true,
             headline: words?.headline() ?? [],
-            tables: Tables(req, sections: words?.sections() ?? [], cities: words?.cities() ?? []))
+            tables: Tables(req, sections: words?.sections() ?? [], cities: words?.cities() ?? []),
+            notes: words?.notes() ?? [])
         let view = try await req.view.render(
             "stats",
             PageContext(
@@ -105,7 +108,9 @@ struct StatisticsWords {
     let text: (String) -> String
 
     func display(_ count: PublicCount) -> String {
-        count.fewerThanFive ? text("stats_fewer_than_5") : String(count.count ?? 0)
+        if count.fewerThanTen { return text("stats_fewer_than_10") }
+        if count.suppressed { return text("stats_suppressed") }
+        return count.fewerThanFive ? text("stats_fewer_than_5") : String(count.count ?? 0)
     }
 
     func percent(_ part: Int, of whole: Int) -> String {
@@ -135,23 +140,32 @@ struct StatisticsWords {
     }
 
     func sections() -> [StatisticsController.SectionView] {
-        let b = statistics.breakdowns
-        let all: [(String, [Statistics.Row], String)] = [
-            ("perpetrator", b.perpetrator, "doughnut"), ("perpetratorRelation", b.perpetratorRelation, "bar"),
-            ("prevented", b.prevented, "doughnut"), ("preventedBy", b.preventedBy, "bar"), ("kinds", b.kinds, "bar"),
-            ("placeType", b.placeType, "bar"), ("role", b.role, "doughnut"), ("timeBand", b.timeBand, "bar"),
-            ("weekday", b.weekday, "bar"), ("month", b.month, "line"), ("ageBand", b.ageBand, "bar"),
-            ("recurrence", b.recurrence, "doughnut"), ("toldWhom", b.toldWhom, "bar"),
-            ("toldOutcome", b.toldOutcome, "bar"),
+        guard let b = statistics.breakdowns else { return [] }
+        func weight(_ rows: [Statistics.Row], _ key: String) -> Int { rows.first { $0.key == key }?.count.weight ?? 0 }
+        let total = statistics.total.weight
+        // Shares are of reports (SPEC §6): of all of them, or of the group a question is asked
+        // of; a report with several kinds counts under each, so those shares may pass 100%.
+        var all: [(String, [Statistics.Row], String, Int)] = [
+            ("perpetrator", b.perpetrator, "doughnut", total),
+            ("perpetratorRelation", b.perpetratorRelation, "bar", weight(b.perpetrator, "known")),
+            ("prevented", b.prevented, "doughnut", total),
+            ("preventedBy", b.preventedBy, "bar", weight(b.prevented, "yes")),
+            ("kinds", b.kinds, "bar", total), ("placeType", b.placeType, "bar", total),
+            ("role", b.role, "doughnut", total), ("timeBand", b.timeBand, "bar", total),
+            ("weekday", b.weekday, "bar", total), ("month", b.month, "line", total),
         ]
-        return all.map { id, rows, chart in
-            let whole = rows.reduce(0) { $0 + $1.count.weight }
-            return StatisticsController.SectionView(
+        if let ageBand = b.ageBand { all.append(("ageBand", ageBand, "bar", total)) }
+        all += [
+            ("recurrence", b.recurrence, "doughnut", total), ("toldWhom", b.toldWhom, "bar", total),
+            ("toldOutcome", b.toldOutcome, "bar", b.toldOutcome.reduce(0) { $0 + $1.count.weight }),
+        ]
+        return all.map { id, rows, chart, whole in
+            StatisticsController.SectionView(
                 id: id, title: text("stats_section_" + id), chart: chart,
                 rows: rows.map {
                     StatisticsController.RowView(
                         label: label(id, $0.key), count: display($0.count), weight: $0.count.weight,
-                        share: $0.count.fewerThanFive ? "—" : percent($0.count.weight, of: whole))
+                        share: $0.count.count == nil ? "—" : percent($0.count.weight, of: whole))
                 })
         }
     }
@@ -161,29 +175,40 @@ struct StatisticsWords {
             StatisticsController.CityView(
                 name: cityNames[$0.city] ?? $0.city, total: display($0.total), prevented: display($0.prevented),
                 notPrevented: display($0.notPrevented),
-                shareStopped: percent($0.prevented.weight, of: $0.prevented.weight + $0.notPrevented.weight))
+                shareStopped: $0.prevented.count == nil ? "—" : percent($0.prevented.weight, of: $0.total.weight))
         }
+    }
+
+    /// How to read the numbers, as plain sentences under the tables.
+    func notes() -> [String] {
+        guard let b = statistics.breakdowns else { return [] }
+        var notes = [text("stats_parts_note")]
+        let everyCount = b.allRows.map(\.count) + statistics.cities.flatMap { [$0.prevented, $0.notPrevented] }
+        if everyCount.contains(where: \.suppressed) { notes.append(text("stats_suppressed_note")) }
+        if b.ageBand == nil { notes.append(text("stats_age_note")) }
+        notes.append(text("stats_other_cities_note"))
+        return notes
     }
 
     /// The headline in words: who the harassers were, how often it was stopped and by whom,
     /// and the kind reported most — or why there are no numbers.
     func headline() -> [String] {
-        let b = statistics.breakdowns
-        guard statistics.total.weight > 0 else { return [text("stats_too_few")] }
+        guard let b = statistics.breakdowns else { return [text("stats_too_few")] }
         func weight(_ rows: [Statistics.Row], _ key: String) -> Int { rows.first { $0.key == key }?.count.weight ?? 0 }
         func fill(_ key: String, _ values: [String: String]) -> String {
             values.reduce(text(key)) { $0.replacingOccurrences(of: "{" + $1.key + "}", with: $1.value) }
         }
         var sentences: [String] = []
+        // Shares of reports, from rounded counts that are shown as numbers.
+        let total = statistics.total.weight
+        func shown(_ rows: [Statistics.Row], _ key: String) -> Bool { rows.first { $0.key == key }?.count.count != nil }
         let strangers = weight(b.perpetrator, "stranger")
-        let people = strangers + weight(b.perpetrator, "known")
-        if people > 0 {
-            sentences.append(fill("stats_headline_strangers", ["percent": percent(strangers, of: people)]))
+        if shown(b.perpetrator, "stranger") && total > 0 {
+            sentences.append(fill("stats_headline_strangers", ["percent": percent(strangers, of: total)]))
         }
         let stopped = weight(b.prevented, "yes")
-        let decided = stopped + weight(b.prevented, "no")
-        if decided > 0 {
-            sentences.append(fill("stats_headline_stopped", ["percent": percent(stopped, of: decided)]))
+        if shown(b.prevented, "yes") && total > 0 {
+            sentences.append(fill("stats_headline_stopped", ["percent": percent(stopped, of: total)]))
         }
         if let who = b.preventedBy.filter({ $0.count.weight > 0 }).max(by: { $0.count.weight < $1.count.weight }) {
             sentences.append(fill("stats_headline_stopped_by", ["who": label("preventedBy", who.key)]))

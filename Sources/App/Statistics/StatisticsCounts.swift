@@ -25,68 +25,81 @@ enum StatisticsCounts {
             && filters.releaseMembers == nil
     }
 
-    /// Per column, the exact counts of each answer (nil for none given), for one city or all;
+    /// Per column, the exact tally of each answer (nil for none given), for one city or all;
     /// the outcome per city under ``prevented``, keyed `city|yes` and `city|no`.
-    static func read(city: String?, on database: any Database) async throws -> [String: [String?: Int]] {
+    static func read(city: String?, on database: any Database) async throws -> [String: [String?: Disclosure.Tally]] {
         let query = try database.sql().select().column("city").column("question").column("answer").column("n")
-            .from(table).where("n", .greaterThan, 0)
+            .column("k").from(table).where("n", .greaterThan, 0)
         if let city { query.where("city", .equal, city) }
-        var result: [String: [String?: Int]] = [:]
+        var result: [String: [String?: Disclosure.Tally]] = [:]
         for row in try await query.all() {
             let question = try row.decode(column: "question", as: String.self)
             let answer = try row.decode(column: "answer", as: String.self)
-            let n = try row.decode(column: "n", as: Int.self)
+            let tally = Disclosure.Tally(
+                reports: try row.decode(column: "n", as: Int.self), keys: try row.decode(column: "k", as: Int64.self))
             if question == prevented {
-                result[prevented, default: [:]][try row.decode(column: "city", as: String.self) + "|" + answer] = n
+                result[prevented, default: [:]][try row.decode(column: "city", as: String.self) + "|" + answer] = tally
             } else {
-                result[question, default: [:]][answer.isEmpty ? nil : answer, default: 0] += n
+                result[question, default: [:]][answer.isEmpty ? nil : answer, default: .zero] += tally
             }
         }
         return result
     }
 
     /// The answers of the row `side` (`NEW` or `OLD`) as `VALUES` rows, each counting `delta`.
-    static func values(of side: String, delta: Int) -> String {
-        (columns.map { "(\(side).city, '\($0)', COALESCE(\(side).\($0), ''), \(delta))" }
-            + ["(\(side).city, '\(prevented)', CASE WHEN \(side).prevented THEN 'yes' ELSE 'no' END, \(delta))"])
+    /// With `keys`, each row also adds `delta` times the report's disclosure key (``Disclosure``).
+    static func values(of side: String, delta: Int, keys: Bool) -> String {
+        let key = keys ? ", \(delta) * \(side).disclosure_key" : ""
+        return
+            (columns.map { "(\(side).city, '\($0)', COALESCE(\(side).\($0), ''), \(delta)\(key))" }
+            + [
+                "(\(side).city, '\(prevented)', CASE WHEN \(side).prevented THEN 'yes' ELSE 'no' END, \(delta)\(key))"
+            ])
             .joined(separator: ", ")
     }
 
     /// PostgreSQL: the changes of a whole statement, from its transition table `rows`, one
     /// row per key. Row by row, a bulk insert updated the same few counters a hundred thousand
     /// times in one transaction, and each update had to step over every earlier version of its row.
-    static func upsertAll(from rows: String, delta: Int) -> String {
+    static func upsertAll(from rows: String, delta: Int, keys: Bool) -> String {
         let published = "'\(ReportStatus.published.rawValue)'"
+        let key = keys ? ", disclosure_key" : ""
         let answers =
             columns.map {
-                "SELECT city, '\($0)' AS question, COALESCE(\($0), '') AS answer FROM \(rows) WHERE status = \(published)"
+                "SELECT city, '\($0)' AS question, COALESCE(\($0), '') AS answer\(key) FROM \(rows) WHERE status = \(published)"
             }
             + [
-                "SELECT city, '\(prevented)', CASE WHEN prevented THEN 'yes' ELSE 'no' END FROM \(rows) WHERE status = \(published)"
+                "SELECT city, '\(prevented)', CASE WHEN prevented THEN 'yes' ELSE 'no' END\(key) FROM \(rows) WHERE status = \(published)"
             ]
         return
-            "INSERT INTO \(table) (city, question, answer, n) SELECT city, question, answer, COUNT(*) * \(delta) FROM ("
+            "INSERT INTO \(table) (city, question, answer, n\(keys ? ", k" : "")) SELECT city, question, answer, "
+            + "COUNT(*) * \(delta)\(keys ? ", SUM(disclosure_key) * \(delta)" : "") FROM ("
             + answers.joined(separator: " UNION ALL ")
             // In key order, so two transactions that touch the same counters lock them in the
             // same order and never deadlock.
             + ") AS changed GROUP BY city, question, answer ORDER BY city, question, answer "
-            + "ON CONFLICT (city, question, answer) DO UPDATE SET n = \(table).n + excluded.n;"
+            + "ON CONFLICT (city, question, answer) DO UPDATE SET n = \(table).n + excluded.n"
+            + (keys ? ", k = \(table).k + excluded.k;" : ";")
     }
 
-    static func upsert(_ side: String, delta: Int) -> String {
-        "INSERT INTO \(table) (city, question, answer, n) VALUES \(values(of: side, delta: delta)) "
-            + "ON CONFLICT (city, question, answer) DO UPDATE SET n = \(table).n + excluded.n;"
+    static func upsert(_ side: String, delta: Int, keys: Bool) -> String {
+        "INSERT INTO \(table) (city, question, answer, n\(keys ? ", k" : "")) VALUES "
+            + "\(values(of: side, delta: delta, keys: keys)) "
+            + "ON CONFLICT (city, question, answer) DO UPDATE SET n = \(table).n + excluded.n"
+            + (keys ? ", k = \(table).k + excluded.k;" : ";")
     }
 }
 
-struct CreateStatisticsCounts: AsyncMigration {
-    func prepare(on database: any Database) async throws {
+extension StatisticsCounts {
+    /// Creates the table, its triggers and the counts of the reports already published. With
+    /// `keys`, every counter also keeps the sum of its reports' disclosure keys (column `k`).
+    static func install(keys: Bool, on database: any Database) async throws {
         let sql = try database.sql()
-        let table = StatisticsCounts.table
-        try await sql.create(table: table)
+        var create = sql.create(table: table)
             .column("city", type: .text, .notNull).column("question", type: .text, .notNull)
             .column("answer", type: .text, .notNull).column("n", type: .bigint, .notNull)
-            .run()
+        if keys { create = create.column("k", type: .bigint, .notNull, .default(0)) }
+        try await create.run()
         try await sql.create(index: "statistics_counts_key").on(table).column("city").column("question")
             .column("answer").unique().run()
         let published = "'\(ReportStatus.published.rawValue)'"
@@ -96,10 +109,10 @@ struct CreateStatisticsCounts: AsyncMigration {
                 CREATE FUNCTION statistics_counts_change() RETURNS trigger AS $$
                 BEGIN
                     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                        \(unsafeRaw: StatisticsCounts.upsertAll(from: "old_rows", delta: -1))
+                        \(unsafeRaw: upsertAll(from: "old_rows", delta: -1, keys: keys))
                     END IF;
                     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                        \(unsafeRaw: StatisticsCounts.upsertAll(from: "new_rows", delta: 1))
+                        \(unsafeRaw: upsertAll(from: "new_rows", delta: 1, keys: keys))
                     END IF;
                     RETURN NULL;
                 END
@@ -129,32 +142,35 @@ struct CreateStatisticsCounts: AsyncMigration {
                     """
                     CREATE TRIGGER statistics_counts_\(unsafeRaw: name) AFTER \(unsafeRaw: event) ON reports
                     WHEN \(unsafeRaw: side).status = \(unsafeRaw: published)
-                    BEGIN \(unsafeRaw: StatisticsCounts.upsert(side, delta: delta)) END
+                    BEGIN \(unsafeRaw: upsert(side, delta: delta, keys: keys)) END
                     """
                 ).run()
             }
         }
         // The reports already published.
-        for column in StatisticsCounts.columns {
+        let keyColumn = keys ? ", k" : ""
+        let keySum = keys ? ", SUM(disclosure_key)" : ""
+        for column in columns {
             try await sql.raw(
                 """
-                INSERT INTO \(unsafeRaw: table) (city, question, answer, n)
-                SELECT city, '\(unsafeRaw: column)', COALESCE(\(unsafeRaw: column), ''), COUNT(*) FROM reports
-                WHERE status = \(unsafeRaw: published) GROUP BY city, COALESCE(\(unsafeRaw: column), '')
+                INSERT INTO \(unsafeRaw: table) (city, question, answer, n\(unsafeRaw: keyColumn))
+                SELECT city, '\(unsafeRaw: column)', COALESCE(\(unsafeRaw: column), ''), COUNT(*)\(unsafeRaw: keySum)
+                FROM reports WHERE status = \(unsafeRaw: published) GROUP BY city, COALESCE(\(unsafeRaw: column), '')
                 """
             ).run()
         }
         try await sql.raw(
             """
-            INSERT INTO \(unsafeRaw: table) (city, question, answer, n)
-            SELECT city, '\(unsafeRaw: StatisticsCounts.prevented)', CASE WHEN prevented THEN 'yes' ELSE 'no' END,
-            COUNT(*) FROM reports WHERE status = \(unsafeRaw: published)
+            INSERT INTO \(unsafeRaw: table) (city, question, answer, n\(unsafeRaw: keyColumn))
+            SELECT city, '\(unsafeRaw: prevented)', CASE WHEN prevented THEN 'yes' ELSE 'no' END,
+            COUNT(*)\(unsafeRaw: keySum) FROM reports WHERE status = \(unsafeRaw: published)
             GROUP BY city, CASE WHEN prevented THEN 'yes' ELSE 'no' END
             """
         ).run()
     }
 
-    func revert(on database: any Database) async throws {
+    /// Drops the triggers and the table.
+    static func uninstall(on database: any Database) async throws {
         let sql = try database.sql()
         if sql.dialect.name == "postgresql" {
             for name in ["insert", "update", "delete"] {
@@ -166,6 +182,41 @@ struct CreateStatisticsCounts: AsyncMigration {
                 try await sql.raw("DROP TRIGGER statistics_counts_\(unsafeRaw: name)").run()
             }
         }
-        try await sql.drop(table: StatisticsCounts.table).run()
+        try await sql.drop(table: table).run()
+    }
+}
+
+/// The counts as issue #14 made them, without key sums; ``AddDisclosureKeys`` replaces them.
+struct CreateStatisticsCounts: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await StatisticsCounts.install(keys: false, on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await StatisticsCounts.uninstall(on: database)
+    }
+}
+
+/// Gives every report a random disclosure key (``Disclosure``) and rebuilds the kept counts
+/// so each counter also sums its reports' keys.
+struct AddDisclosureKeys: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        // The counts go first: filling the keys would otherwise run the triggers once a row.
+        try await StatisticsCounts.uninstall(on: database)
+        try await database.schema(Report.schema)
+            .field("disclosure_key", .int, .required, .sql(.default(0)))
+            .update()
+        let sql = try database.sql()
+        let random =
+            sql.dialect.name == "postgresql"
+            ? "1 + floor(random() * 2147483646)::integer" : "1 + abs(random() % 2147483646)"
+        try await sql.raw("UPDATE reports SET disclosure_key = \(unsafeRaw: random)").run()
+        try await StatisticsCounts.install(keys: true, on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await StatisticsCounts.uninstall(on: database)
+        try await database.schema(Report.schema).deleteField("disclosure_key").update()
+        try await StatisticsCounts.install(keys: false, on: database)
     }
 }
