@@ -48,6 +48,11 @@ enum RedactionCorpus {
         (.phone, "Пиши на 77015551234 в телеграм."),
         (.phone, "Оның нөмірі ８ ７０１ ５５５ １２ ３４ болатын."),
         (.phone, "Номер: 8 – 701 – 555 – 12 – 34, запомните."),
+        (.phone, "Звонил с 8️⃣7️⃣0️⃣1️⃣5️⃣5️⃣5️⃣1️⃣2️⃣3️⃣4️⃣ ночью."),
+        (.phone, "Номер 8 701\n555 12 34 он написал в две строки."),
+        (.phone, "Звони 8 7О1 555 1б З4, это его номер."),
+        (.phone, "Номер ⑧⑦⓪①⑤⑤⑤①②③④ он прислал картинкой."),
+        (.phone, "Номер ⁸⁷⁰¹⁵⁵⁵¹²³⁴ он написал мелко."),
     ]
 
     static let spelledPhones: [(Redaction.Kind, String)] = [
@@ -92,6 +97,8 @@ enum RedactionCorpus {
         (.email, "Почта ivan﹫mail.ru была в резюме."),
         (.email, "Email ivan at mail.ru, he said it twice."),
         (.email, "Почта ivan собака gmail.com, пишите туда."),
+        (.email, "Пиши ivan собака mail ru, он там."),
+        (.email, "Write to ivan at gmail com any time."),
     ]
 
     static let links: [(Redaction.Kind, String)] = [
@@ -259,5 +266,10 @@ enum RedactionCorpus {
         "Мұғалім 11-сыныпта сабақ береді.",
         "He said I was at work.",
         "Ол 2023-2024 оқу жылында болды.",
+        "He looked at list of names and laughed.",
+        "Мы учились в 10Б классе, в кабинете 2З.",
+        "Мне было страшно 😢 и я ушла домой.",
+        "Он поставил 👍🏻 под моим фото и написал гадость.",
+        "Семья 👩‍👩‍👧 жила этажом выше, они всё слышали.",
     ]
 }

@@ -172,11 +172,34 @@ extension Redaction {
                 let found = domain(
                     in: text, from: domainStart, asciiOnly: asciiOnly,
                     spacedPlainDot: !isSymbol || markerEnd < domainStart)
+                    ?? providerWithoutDot(in: text, from: domainStart)
             else { continue }
             hits.append(Hit(kind: .email, range: localStart..<found.end))
             searchFrom = found.end
         }
         return hits
+    }
+
+    /// Mail services people name without the dot: "ivan собака mail ru", "ivan at gmail com".
+    static let mailProviders: Set<String> = [
+        "mail", "gmail", "yandex", "ya", "inbox", "list", "bk", "rambler", "outlook", "hotmail", "yahoo", "icloud",
+        "proton", "protonmail", "internet",
+    ]
+
+    private static func providerWithoutDot(
+        in text: RedactionText, from start: Int
+    ) -> (end: Int, disguised: Bool, labels: [Range<Int>])? {
+        let units = text.units
+        let providerEnd = labelEnd(units, from: start, asciiOnly: true)
+        guard providerEnd > start, mailProviders.contains(text.lowercased(start..<providerEnd)) else { return nil }
+        let topStart = skipSpaces(units, from: providerEnd)
+        let topEnd = labelEnd(units, from: topStart, asciiOnly: true)
+        // Without the dot the ending must be one these services use, or "at list of" would be one.
+        guard topStart > providerEnd, topEnd > topStart,
+            ["ru", "com", "kz", "net", "org", "ua", "by", "uz", "kg"].contains(text.lowercased(topStart..<topEnd)),
+            topEnd == units.count || !units[topEnd].isLetterOrDigit
+        else { return nil }
+        return (topEnd, true, [start..<providerEnd, topStart..<topEnd])
     }
 
     // MARK: Links
@@ -555,8 +578,9 @@ extension Redaction {
         var index = 0
         func isRunSeparator(_ unit: Unicode.Scalar) -> Bool {
             switch unit {
-            case " ", "\u{00A0}", "\t", "-", ".", ",", "/", "\\", "(", ")", "[", "]", "_", "*", "·", "•", "'", "’",
-                "‐", "‑", "‒", "–", "—", "−", "~", "|":
+            case " ", "\u{00A0}", "\t", "\n", "\r", "-", ".", ",", "/", "\\", "(", ")", "[", "]", "_", "*", "·", "•",
+                "'",
+                "’", "‐", "‑", "‒", "–", "—", "−", "~", "|":
                 return true
             default: return !unit.isASCII && unit.properties.generalCategory == .spaceSeparator
             }

@@ -35,6 +35,11 @@ struct RedactionText {
                 append(scalar, lower: offset, upper: offset + 1)
                 continue
             }
+            // Emoji presentation selectors and the keycap frame ("8️⃣") draw; they hide nothing.
+            if scalar.value == 0xFE0E || scalar.value == 0xFE0F || scalar.value == 0x20E3 {
+                if !upper.isEmpty { upper[upper.count - 1] = offset + 1 }
+                continue
+            }
             if Self.isInvisible(scalar) {
                 if !Self.joinsEmoji(at: offset, in: scalars) {
                     if let last = invisible.last, last.upperBound == offset {
@@ -94,7 +99,7 @@ struct RedactionText {
     static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.properties.generalCategory == .format { return true }
         switch scalar.value {
-        case 0x034F, 0x115F, 0x1160, 0x180B...0x180F, 0x3164, 0xFFA0, 0x2800: return true
+        case 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B...0x180F, 0x3164, 0xFFA0, 0x2800: return true
         default: return false
         }
     }

@@ -65,11 +65,13 @@ enum SpokenNumbers {
     /// Words that are numbers only among other numbers: Russian "он" (he), English "oh".
     static let onlyAmongNumbers: Set<String> = ["он", "oh", "бес", "double", "triple", "плюс", "plus"]
 
-    /// Letters that people type for 0 and 1 inside numbers.
+    /// Letters that people type for digits inside numbers: O for 0, I and l for 1, З for 3, б for 6.
     static func lookalikeDigit(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
         switch scalar {
         case "O", "o", "О", "о", "Ο", "ο", "〇", "Ө", "ө": return "0"
         case "I", "l", "|", "і", "І", "Ӏ", "ӏ", "ı", "ǀ", "ℓ": return "1"
+        case "З", "з": return "3"
+        case "б", "Б": return "6"
         default: return nil
         }
     }
