@@ -400,6 +400,28 @@ import VaporTesting
         }
     }
 
+    @Test func twoInstancesRebuildingAtOnceCountEachReportOnceAndKeepOneSetOfFiles() async throws {
+        try await withApp({ $0.rateLimits.enabled = false }) { app in
+            var reports: [(code: String, id: UUID)] = []
+            for index in 0..<4 { reports.append(try await publish(app, index)) }
+            let (_, token) = try await app.makeModerator(role: .admin)
+            #expect(try await freeze(app, "2026-11", token: token).status == .created)
+            #expect(
+                try await app.send(.DELETE, "/api/v1/receipt", json: ["code": reports[3].code]).status == .noContent)
+            // Both read the release and the leaving report before either rebuilds.
+            let release = try #require(try await DataReleases.find("2026-11", on: app.db))
+            let leaving = try await DataReleases.leavingMembers(of: release.requireID(), on: app.db)
+            #expect(leaving == [reports[3].id])
+            #expect(try await DataReleases.rebuild(release, leaving: leaving, on: app.db))
+            #expect(!(try await DataReleases.rebuild(release, leaving: leaving, on: app.db)), "the second loses")
+            let rebuilt = try #require(try await DataReleases.find("2026-11", on: app.db))
+            #expect(rebuilt.removedCount == 1 && rebuilt.incidentCount == 3 && !rebuilt.rebuildDue)
+            #expect(try await DataReleaseChunk.query(on: app.db).count() == 2, "one set of files")
+            let csv = try await app.send(.GET, "/data/releases/2026-11/dauys-2026-11-incidents.csv")
+            #expect(sha256(csv.body) == rebuilt.csvSHA256 && !csv.body.string.contains(Self.places[3]))
+        }
+    }
+
     @Test func aReleaseFrozenBeforeMembershipWasKeptAdoptsItsReportsAndDropsThoseThatLeft() async throws {
         try await withApp({ $0.rateLimits.enabled = false }) { app in
             var reports: [(code: String, id: UUID)] = []

@@ -257,12 +257,16 @@ enum DataReleases {
         if !leaving.isEmpty {
             try await database.transaction { transaction in
                 try await StorageHygiene.overwriteDeletedContent(on: transaction)
+                // Counted by the rows this run deleted: another instance running at once counts none twice.
+                var removed = 0
                 for start in stride(from: 0, to: leaving.count, by: 500) {
-                    try await transaction.sql().delete(from: membersTable).where("release_id", .equal, id)
-                        .where("report_id", .in, Array(leaving[start..<min(start + 500, leaving.count)])).run()
+                    removed += try await transaction.sql().delete(from: membersTable).where("release_id", .equal, id)
+                        .where("report_id", .in, Array(leaving[start..<min(start + 500, leaving.count)]))
+                        .returning("report_id").all().count
                 }
+                guard removed > 0 else { return }
                 try await transaction.sql().update(DataRelease.schema)
-                    .set("removed_count", to: SQLRaw("removed_count + \(leaving.count)"))
+                    .set("removed_count", to: SQLRaw("removed_count + \(removed)"))
                     .set("rebuild_due", to: true).where("id", .equal, id).run()
             }
         }
