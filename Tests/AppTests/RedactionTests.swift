@@ -203,7 +203,7 @@ import Testing
     @Test func cardsPassLuhnAndIBANsPassMod97() {
         #expect(Redaction.blockingKinds(in: "Карта 4400 4301 2345 6789 у него.") == [.card])
         // Sixteen digits that fail Luhn are not called a card (but still refused as a number).
-        #expect(!Redaction.blockingKinds(in: "Номер 4400 4301 2345 6788 у него.").contains(.card))
+        #expect(Redaction.blockingKinds(in: "Номер 4400 4301 2345 6788 у него.") == [.phone])
         #expect(Redaction.blockingKinds(in: "Счёт KZ86 125K ZT50 0410 0100 у него.") == [.iban])
         #expect(Redaction.blockingKinds(in: "Счёт KZ87 125K ZT50 0410 0100 у него.") != [.iban])
     }

@@ -702,6 +702,19 @@ extension Redaction {
         return hits
     }
 
+    /// What these digits are, if anything, in this order:
+    /// - 13 to 19 digits passing Luhn: a card.
+    /// - 12 digits passing the IIN/BIN check digit, or called an IIN/BIN/ЖСН/БСН just before:
+    ///   an IIN. Twelve digits that fail the check are not called an IIN (a random number passes
+    ///   one time in eleven), but they are still refused as a phone below: twelve digits can be
+    ///   an international number, and a number that long identifies someone whatever it is.
+    /// - A plus before and 7 to 15 digits, 11 digits from 7 or 8, or any other 10 to 19 digits
+    ///   (a card number that fails Luhn included): a phone, as a long number that reaches or
+    ///   names someone — unless grouped in thousands and followed by a currency
+    ///   ("1 000 000 000 тенге").
+    /// - 7 digits as 3-2-2 or 3-4, or 6 as 2-2-2 with dashes: a local phone.
+    /// Dates and times never reach here (a run stops at them), and shorter numbers are never
+    /// identifiers, so "3 раза", "5000 тенге" and "автобус 92" stay.
     private static func kind(
         digits: [Int], lengths: [Int], groups: ArraySlice<Group>, in text: RedactionText
     ) -> Kind? {
@@ -716,7 +729,7 @@ extension Redaction {
         if count == 12 && (iinCheck(digits) || namedIIN(before: start, in: text)) { return .iin }
         if plus && (7...15).contains(count) { return .phone }
         if count == 11 && (digits[0] == 7 || digits[0] == 8) { return .phone }
-        if (10...15).contains(count) { return isAmount(lengths, groups, end: end, in: text) ? nil : .phone }
+        if (10...19).contains(count) { return isAmount(lengths, groups, end: end, in: text) ? nil : .phone }
         let separators = groups.dropLast().compactMap(\.separator)
         if count == 7 && (lengths == [3, 2, 2] || lengths == [3, 4]) { return .phone }
         if count == 6 && lengths == [2, 2, 2] && separators.allSatisfy({ $0 == "-" }) { return .phone }
