@@ -43,13 +43,14 @@ enum Retention {
         if links > 0 { try await SetupToken.query(on: database).filter(\.$expiresAt < now).delete() }
         let conversations = try await BotConversation.deleteExpired(on: database, now: now)
         let watches = try await QuestionNotices.deleteExpired(on: database, now: now)
-        // Reports withdrawn, taken down or merged since the last run leave the releases (#21).
-        try await DataReleases.rebuildWhereReportsLeft(on: database, now: now)
         // Reports written since the last run no longer show which came first (PostgreSQL).
         try await StorageHygiene.blurWritingOrder(since: now.addingTimeInterval(-3 * 3600), on: database)
         // What was deleted, here or by withdrawals since the last run, leaves the files too.
         try await StorageHygiene.foldWriteAheadLog(on: database)
         try await StorageHygiene.reclaimSpace(on: database)
+        // Reports withdrawn, taken down or merged since the last run leave the releases (#21);
+        // last, so that a failure there never keeps the steps above from running.
+        try await DataReleases.rebuildWhereReportsLeft(on: database, now: now)
         return Summary(
             contactsDeleted: contacts, messagesDeleted: messages, setupLinksDeleted: links,
             botConversationsDeleted: conversations, questionWatchesDeleted: watches)

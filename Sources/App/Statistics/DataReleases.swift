@@ -226,10 +226,17 @@ enum DataReleases {
     @discardableResult
     static func rebuildWhereReportsLeft(on database: any Database, now: Date = Date()) async throws -> Int {
         var rebuilt = 0
+        // One release that fails does not keep the others from being rebuilt; the first
+        // failure is reported after all were tried.
+        var failure: (any Error)?
         for release in try await DataRelease.query(on: database).all() {
-            let leaving = try await leavingMembers(of: try release.requireID(), on: database)
-            guard !leaving.isEmpty || release.rebuildDue else { continue }
-            if try await rebuild(release, leaving: leaving, on: database, now: now) { rebuilt += 1 }
+            do {
+                let leaving = try await leavingMembers(of: try release.requireID(), on: database)
+                guard !leaving.isEmpty || release.rebuildDue else { continue }
+                if try await rebuild(release, leaving: leaving, on: database, now: now) { rebuilt += 1 }
+            } catch {
+                failure = failure ?? error
+            }
         }
         if rebuilt > 0 {
             // What was overwritten leaves the disk too (SQLite's log; PostgreSQL's dead rows).
@@ -240,6 +247,7 @@ enum DataReleases {
                 ).run()
             }
         }
+        if let failure { throw failure }
         return rebuilt
     }
 
