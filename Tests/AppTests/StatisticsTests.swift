@@ -201,7 +201,7 @@ import VaporTesting
             Disclosure.Tally(
                 reports: try row.decode(column: "n", as: Int.self), keys: try row.decode(column: "s", as: Int64.self))
         }
-        let keySum = SQLFunction("SUM", args: SQLColumn("disclosure_key"))
+        let keySum = Disclosure.keySum
         var result: [String: [String?: Disclosure.Tally]] = [:]
         for column in StatisticsCounts.columns {
             let query = sql.select().column(SQLColumn(column), as: "k")

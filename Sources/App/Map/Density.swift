@@ -100,7 +100,7 @@ enum DensityQueries {
             var result: [String: Disclosure.Tally] = [:]
             for row in try await wholeCountry.apply(
                 to: sql.select().column("city").column(count, as: "n")
-                    .column(SQLFunction("SUM", args: SQLColumn("disclosure_key")), as: "s")
+                    .column(Disclosure.keySum, as: "s")
                     .from(Report.schema).groupBy("city"),
                 pinsOnly: pinsOnly
             ).all() {

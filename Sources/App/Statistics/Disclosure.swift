@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 
 /// SPEC §6's one disclosure rule, for every number that counts reports beyond their public pins:
 /// the statistics (page, API, bot), releases and their city pages, the density layer's city
@@ -23,6 +24,10 @@ enum Disclosure {
     /// Fewer reports than this and an answer shows no number and no breakdown.
     static let minimumReports = 10
     static let base = 5
+
+    /// The sum of the selected reports' keys, as a query column. PostgreSQL sums a `bigint`
+    /// column into a `numeric`; the cast brings it back to a 64-bit integer on both databases.
+    static var keySum: any SQLExpression { SQLRaw("CAST(SUM(disclosure_key) AS BIGINT)") }
 
     /// A new report's key: random, kept with the report, and only ever read as part of a sum.
     static func newRecordKey() -> Int { Int.random(in: 1...Int(Int32.max)) }

@@ -190,7 +190,7 @@ enum StatisticsQueries {
             let column = SQLColumn(column)
             let rows = try await filters.apply(
                 to: sql.select().column(column, as: "k").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-                    .column(SQLFunction("SUM", args: SQLColumn("disclosure_key")), as: "s")
+                    .column(Disclosure.keySum, as: "s")
                     .from(Report.schema).groupBy(column),
                 pinsOnly: false
             ).all()
@@ -230,7 +230,7 @@ enum StatisticsQueries {
             let rows = try await filters.apply(
                 to: sql.select().column("city").column("prevented")
                     .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-                    .column(SQLFunction("SUM", args: SQLColumn("disclosure_key")), as: "s")
+                    .column(Disclosure.keySum, as: "s")
                     .from(Report.schema).groupBy("city").groupBy("prevented"),
                 pinsOnly: false
             ).all()
