@@ -74,6 +74,7 @@ enum RedactionCorpus {
         (.phone, "Звонил с восемь-семьсот-один-пятьсот-пятьдесят-пять-двенадцать-тридцать-четыре."),
         (.phone, "Номер восемь семьсот один пять пять пять двенадцать 34 у него."),
         (.phone, "Text twenty-one, seventy-one, five five five, one two three four, he said."),
+        (.phone, "Номер vosem sem nol odin pyat pyat pyat odin dva tri chetyre он писал латиницей."),
     ]
 
     static let emails: [(Redaction.Kind, String)] = [
@@ -145,6 +146,7 @@ enum RedactionCorpus {
         (.handle, "Insta ivan.petrov.kz has my photos."),
         (.handle, "Аккаунт @\u{200B}ivan_petrov он сменил."),
         (.handle, "Ник в телеграме — @ aigerim_k, но это не она."),
+        (.handle, "Пишет с @іvаn_реtrоv каждый день, буквы там русские."),
     ]
 
     static let iins: [(Redaction.Kind, String)] = [
@@ -161,6 +163,7 @@ enum RedactionCorpus {
         (.iin, "IIN 000601 500119 was in the papers."),
         (.iin, "Номер 780304/123456 он переписал."),
         (.iin, "ИИН 010203 654320 моей сестры он знает."),
+        (.iin, "ИИН: девять ноль ноль один ноль один три пять ноль один два два, он прочитал вслух."),
     ]
 
     static let cards: [(Redaction.Kind, String)] = [
@@ -267,6 +270,7 @@ enum RedactionCorpus {
         "He said I was at work.",
         "Ол 2023-2024 оқу жылында болды.",
         "He looked at list of names and laughed.",
+        "Встреча @ кафе была вчера, он пришёл без приглашения.",
         "Мы учились в 10Б классе, в кабинете 2З.",
         "Мне было страшно 😢 и я ушла домой.",
         "Он поставил 👍🏻 под моим фото и написал гадость.",

@@ -323,9 +323,15 @@ extension Redaction {
         func isNameUnit(_ unit: Unicode.Scalar) -> Bool {
             unit.isASCIILetter || unit.isASCIIDigit || unit == "_" || unit == "."
         }
-        func name(from start: Int) -> Range<Int>? {
+        // After "@" letters of any script count beside at least one Latin one: look-alikes
+        // ("@іvаn" with Cyrillic і and а) disguise a Latin name.
+        func name(from start: Int, anyScript: Bool = false) -> Range<Int>? {
             var end = start
-            while end < units.count && isNameUnit(units[end]) && end - start < 40 { end += 1 }
+            while end < units.count && (isNameUnit(units[end]) || (anyScript && units[end].isLetter))
+                && end - start < 40
+            {
+                end += 1
+            }
             while end > start && units[end - 1] == "." { end -= 1 }
             guard end - start >= 3, end - start <= 32, units[start] != ".",
                 end == units.count || !(units[end].isLetterOrDigit || ":/@".unicodeScalars.contains(units[end])),
@@ -339,7 +345,7 @@ extension Redaction {
                 index == 0 || !(units[index - 1].isLetterOrDigit || "_.@/".unicodeScalars.contains(units[index - 1]))
             {
                 let start = skipSpaces(units, from: index + 1, limit: 1)
-                if let found = name(from: start) {
+                if let found = name(from: start, anyScript: true) {
                     hits.append(Hit(kind: .handle, range: index..<found.upperBound))
                     index = found.upperBound
                     continue

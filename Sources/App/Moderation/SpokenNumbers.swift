@@ -55,6 +55,10 @@ enum SpokenNumbers {
         add(
             "он|жиырма жиырма|отыз|қырық кырык|елу|алпыс|жетпіс жетпис|сексен|тоқсан токсан", Word.ten,
             values: Array(stride(from: 10, through: 90, by: 10)))
+        // Russian typed in Latin letters.
+        add(
+            "nol nul|odin odna|dva dve|tri|chetyre chetire|pyat pjat|shest|sem|vosem|devyat devjat", Word.unit,
+            values: units)
         for marker in ["жүз", "жуз", "hundred"] { words[marker] = .hundredMarker }
         for plus in ["плюс", "plus"] { words[plus] = .plus }
         words["double"] = .double
@@ -175,9 +179,15 @@ enum SpokenNumbers {
             let name = base.lowercased(tokens[significant[position]].range)
             let numberBefore = position > 0 && linked(position - 1) && word(position - 1) != nil
             let numberAfter = linked(position) && (word(position + 1) != nil || digitsLength(position + 1) != nil)
-            if onlyAmongNumbers.contains(name) && !numberBefore && !(linked(position) && word(position + 1) != nil)
-                && !(first == .plus && numberAfter)
-            {
+            // Kazakh "он" (ten) is Russian "он" (he): ten only before a unit ("он екі").
+            var unitAfter = false
+            if linked(position), case .unit = word(position + 1) { unitAfter = true }
+            let ambiguous =
+                name == "он"
+                ? !unitAfter
+                : onlyAmongNumbers.contains(name) && !numberBefore && !(linked(position) && word(position + 1) != nil)
+                    && !(first == .plus && numberAfter)
+            if ambiguous {
                 position += 1
                 continue
             }
