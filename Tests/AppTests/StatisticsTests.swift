@@ -168,6 +168,30 @@ import VaporTesting
         }
     }
 
+    /// Issue #21, finding 7: a share is of reports, not of answers. Twenty reports, all verbal
+    /// and half of them physical too: 100% and 50%, not 67% and 33%.
+    @Test func sharesAreOfReportsNotOfAnswers() throws {
+        func rows(_ pairs: [(String, Int)]) -> [Statistics.Row] {
+            pairs.map { Statistics.Row(key: $0.0, count: PublicCount(rounded: $0.1)) }
+        }
+        let breakdowns = Statistics.Breakdowns(
+            role: rows([("victim", 20)]), kinds: rows([("verbal", 20), ("physical", 10)]),
+            placeType: rows([("street", 20)]), timeBand: [], weekday: [], month: [],
+            perpetrator: rows([("stranger", 10), ("known", 10)]), perpetratorRelation: rows([("colleague", 10)]),
+            prevented: rows([("yes", 5), ("no", 15)]), preventedBy: rows([("bystander", 5)]), recurrence: [],
+            toldWhom: [], toldOutcome: [], ageBand: nil)
+        let words = StatisticsWords(
+            statistics: Statistics(total: PublicCount(rounded: 20), breakdowns: breakdowns, cities: []),
+            cityNames: [:], text: { $0 })
+        let sections = Dictionary(uniqueKeysWithValues: words.sections().map { ($0.id, $0.rows) })
+        #expect(sections["kinds"]?.map(\.share) == ["100%", "50%"])
+        // A question asked of some: who the known person was, of the known ones.
+        #expect(sections["perpetratorRelation"]?.map(\.share) == ["100%"])
+        #expect(sections["preventedBy"]?.map(\.share) == ["100%"])
+        #expect(sections["ageBand"] == nil)
+        #expect(words.notes().contains("stats_parts_note") && words.notes().contains("stats_age_note"))
+    }
+
     @Test func theBotSaysTheSameNumbers() async throws {
         try await withApp({ $0.rateLimits.enabled = false }) { app in
             try await send(Self.known, app)
