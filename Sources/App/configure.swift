@@ -50,6 +50,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreatePublicChanges())
     app.migrations.add(CreateStatisticsCounts())
     app.migrations.add(WidenPublishedPlaceIndex())
+    app.migrations.add(RederivePublicPoints(locationKey: app.secrets.locationKey))
     app.migrations.add(AddDisclosureKeys())
     app.migrations.add(AddReleaseMembers())
 
