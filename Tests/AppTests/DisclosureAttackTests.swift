@@ -24,6 +24,8 @@ import Vapor
         var prevented: Bool
         var placeType: String
         var kinds: [String]
+        /// Where it stands in the order of publication: the hour, then its key.
+        var order: (Date, Int)
         /// Each question's answer(s) as the statistics name them.
         var answers: [String: [String]]
     }
@@ -80,7 +82,8 @@ import Vapor
         return Made(
             id: report.id!, city: report.city, month: String(report.incidentDate.prefix(7)),
             perpetrator: report.perpetrator, prevented: report.prevented, placeType: report.placeType,
-            kinds: report.kinds.map(\.rawValue), answers: answers)
+            kinds: report.kinds.map(\.rawValue), order: (report.publishedAt ?? .distantPast, report.disclosureKey),
+            answers: answers)
     }
 
     /// The filter sets the attacker asks for, as query parameters.
@@ -115,6 +118,13 @@ import Vapor
         if let prevented = query["prevented"] { chosen.insert("prevented=" + prevented) }
         if let kind = query["kinds"] { chosen.insert("kinds=" + kind) }
         return chosen
+    }
+
+    /// The reports an answer counts, as an attacker who knew every report's secret key would
+    /// work them out: of those that match, the first in whole groups of ten by publication.
+    static func counted(_ query: [String: String], among reports: [Made]) -> Set<UUID> {
+        let matching = reports.filter { selects(query, $0) }.sorted { $0.order < $1.order }
+        return Set(matching.prefix(matching.count / Disclosure.group * Disclosure.group).map(\.id))
     }
 
     /// Whether a report passes the filters, as the statistics' SQL decides it.
@@ -234,22 +244,32 @@ import Vapor
             var made = try await makeReports(app)
             var beliefs: [Belief] = []
             var asked: [[String: String]] = []
+            /// Each round's answers, as the API would send them, and the reports each counted.
+            var rounds: [[(json: Data, counted: Set<UUID>)]] = []
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
             func askEverything() async throws {
+                var round: [(json: Data, counted: Set<UUID>)] = []
                 for query in Self.queries {
                     let filters = try IncidentFilters.parse(
                         query, knownCities: Set(try await cityIndex(app.db).keys))
                     let statistics = try await StatisticsQueries.compute(filters, on: app.db)
-                    let members = Set(made.filter { Self.selects(query, $0) }.map(\.id))
-                    if members.count < Disclosure.minimumReports {
+                    let matching = made.filter { Self.selects(query, $0) }.count
+                    let counted = Self.counted(query, among: made)
+                    if matching < Disclosure.minimumReports {
                         #expect(statistics.breakdowns == nil && statistics.total == .fewerThanTenReports, "\(query)")
+                    } else {
+                        #expect(statistics.total == PublicCount(rounded: counted.count), "\(query)")
                     }
                     // Age only for the country or a city alone.
                     if !query.keys.allSatisfy({ $0 == "city" }) { #expect(statistics.breakdowns?.ageBand == nil) }
-                    var belief = Self.belief(statistics, members: members)
+                    var belief = Self.belief(statistics, members: counted)
                     belief.chosen = Self.chosen(query)
                     beliefs.append(belief)
                     asked.append(query)
+                    round.append((try encoder.encode(statistics), counted))
                 }
+                rounds.append(round)
             }
             try await askEverything()
 
@@ -266,18 +286,41 @@ import Vapor
                 app: app, on: app.db)
             made.append(Self.made(try await app.report(receipt: code)))
             try await askEverything()
+            // And a report of the first ones is withdrawn by its reporter.
+            let withdrawn = try #require(try await Report.find(made[7].id, on: app.db))
+            try await ReportService.withdraw(withdrawn, on: app.db)
+            let remaining = made.filter { $0.id != withdrawn.id }
+            let beforeWithdrawal = made
+            made = remaining
+            try await askEverything()
+            made = beforeWithdrawal
+
+            // Over time: an answer that changes changes by more than one report, and the same
+            // reports always give the same answer.
+            for (before, after) in zip(rounds, rounds.dropFirst()) {
+                for (index, query) in Self.queries.enumerated() {
+                    let change = before[index].counted.symmetricDifference(after[index].counted)
+                    #expect(change.count != 1, "\(query): one report alone changed what it counts")
+                    if change.isEmpty {
+                        #expect(before[index].json == after[index].json, "\(query): the same reports, another answer")
+                    }
+                }
+            }
 
             let reports = Dictionary(uniqueKeysWithValues: made.map { ($0.id, $0) })
             let leaks = Self.disclosures(beliefs, reports: reports)
             #expect(leaks.isEmpty, "\(leaks.count) disclosures, e.g. \(leaks.prefix(5))")
-            #expect(beliefs.count == 2 * Self.queries.count)
+            #expect(beliefs.count == 3 * Self.queries.count)
 
             // The attacker is no straw man: against exact counts, and against rounding to the
             // nearest 5 with 0 shown as 0, the same pairs give reports away.
             func weak(threshold: Int, _ show: @escaping (Int) -> ClosedRange<Int>) -> [String] {
                 let all = asked.enumerated().map { index, query in
-                    // The first half was asked before the home case was published.
-                    let known = index < Self.queries.count ? Array(made.dropLast()) : made
+                    // The first round was asked before the home case was published, the last
+                    // after one report was withdrawn.
+                    let round = index / Self.queries.count
+                    let known =
+                        round == 0 ? Array(made.dropLast()) : round == 1 ? made : made.filter { $0.id != made[7].id }
                     var belief = Self.weakBelief(
                         members: known.filter { Self.selects(query, $0) }, threshold: threshold, show: show)
                     belief.chosen = Self.chosen(query)

@@ -247,7 +247,7 @@ import VaporTesting
             // A box around Almaty's centre just large enough for two pages of 7.
             var radius = 0.002
             var small: [Double] { [76.93 - radius, 43.25 - radius, 76.93 + radius, 43.25 + radius] }
-            while try await ids(in: small).count < 15 && radius < 1 { radius *= 1.5 }
+            while try await ids(in: small).count < 15 && radius < 1 { radius *= 1.1 }
             let country = [46.4, 40.5, 87.4, 55.5]
 
             for (box, expectedPlan) in [(small, IncidentQueries.Plan.boxFirst), (country, .dateFirst)] {

@@ -114,13 +114,13 @@ enum DensityQueries {
         let pinned = try await perCity(pinsOnly: true)
         let figures = everyReport.compactMap { slug, total -> DensityMap.CityFigure? in
             guard let city = cities[slug] else { return nil }
-            let shown = Disclosure.roundTotal(total)
+            // Each figure is its own answer, counted in whole groups of ten (``Disclosure``).
+            let shown = Disclosure.groupedTotal(total.reports)
             guard shown.count != nil else { return nil }
-            let pins = pinned[slug] ?? .zero
-            let withoutPin = Disclosure.Tally(reports: total.reports - pins.reports, keys: total.keys &- pins.keys)
             return DensityMap.CityFigure(
                 city: slug, latitude: city.latitude, longitude: city.longitude, total: shown,
-                withoutPin: Disclosure.roundTotal(withoutPin), level: DensityLevel(shown))
+                withoutPin: Disclosure.groupedTotal(total.reports - (pinned[slug]?.reports ?? 0)),
+                level: DensityLevel(shown))
         }.sorted { ($0.total.weight, $1.city) > ($1.total.weight, $0.city) }
         return DensityMap(cells: cells, cities: figures)
     }

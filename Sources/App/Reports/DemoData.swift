@@ -136,7 +136,9 @@ enum DemoData {
     static func makeReport(city: City, days: [String], random: inout SplitMix, hash: String) -> (Report, String) {
         func pick<T>(_ items: [T]) -> T { items[Int(random.unit() * Double(items.count)) % items.count] }
         let report = Report()
-        report.disclosureKey = 1 + Int(random.unit() * 2_147_483_646)
+        // From the system's generator, not `random`: the seeded stream stays what it was, so a
+        // seed still makes the same reports.
+        report.disclosureKey = Disclosure.newRecordKey()
         report.status = ReportStatus.pending.rawValue
         report.role = random.unit() < 0.7 ? ReporterRole.victim.rawValue : ReporterRole.witness.rawValue
         report.incidentDate = days[Int(random.unit() * Double(days.count)) % days.count]

@@ -1,3 +1,4 @@
+import FluentKit
 import Foundation
 import SQLKit
 
@@ -7,6 +8,12 @@ import SQLKit
 ///
 /// What an attacker can do with published numbers is subtract them: two answers whose reports
 /// differ by one report (a month more, a filter off, a day later) describe that report. So:
+/// - the reports an answer selects count in whole groups of ten, in the order they were
+///   published (the hour, then the key): the newest that do not make a group of ten wait. Any
+///   number made from a set of reports stays the same while the set does, so without this an
+///   answer asked just before and just after one publication (or withdrawal) would change only
+///   where that report counts, and name its answers; now an answer changes only when ten enter
+///   together, or two swap places when one leaves;
 /// - an answer that selects fewer than ``minimumReports`` reports shows only "fewer than 10";
 /// - every count is rounded to a multiple of 5 at random, up with a chance of its remainder in
 ///   fifths (Statistics New Zealand's random rounding), with the chance drawn from the sum of
@@ -23,6 +30,8 @@ import SQLKit
 enum Disclosure {
     /// Fewer reports than this and an answer shows no number and no breakdown.
     static let minimumReports = 10
+    /// Reports enter an answer in groups of this many, in the order they were published.
+    static let group = 10
     static let base = 5
 
     /// The sum of the selected reports' keys, as a query column. PostgreSQL sums a `bigint`
@@ -47,6 +56,7 @@ enum Disclosure {
 
         static func + (a: Tally, b: Tally) -> Tally { Tally(reports: a.reports + b.reports, keys: a.keys &+ b.keys) }
         static func += (a: inout Tally, b: Tally) { a = a + b }
+        static func - (a: Tally, b: Tally) -> Tally { Tally(reports: a.reports - b.reports, keys: a.keys &- b.keys) }
     }
 
     /// The count as anyone may see it: a random multiple of 5, with 0 shown as "fewer than 5".
@@ -60,6 +70,46 @@ enum Disclosure {
     /// The count of a whole answer: "fewer than 10" below the threshold, else rounded.
     static func roundTotal(_ tally: Tally) -> PublicCount {
         tally.reports < minimumReports ? .fewerThanTenReports : round(tally)
+    }
+
+    /// The total of an answer that selects `matching` reports: they count in whole groups of
+    /// ten, so "fewer than 10", or 10, 20, 30…
+    static func groupedTotal(_ matching: Int) -> PublicCount {
+        matching < minimumReports ? .fewerThanTenReports : PublicCount(rounded: matching / group * group)
+    }
+
+    /// One of the newest reports that match an answer's filters and do not yet make a whole
+    /// group of ten: its answers, taken off the counts until the group is complete.
+    struct Waiting: Sendable {
+        var tally: Tally
+        var prevented: Bool
+        var pinned: Bool
+        /// Column → raw value (nil for none), for the columns asked for.
+        var answers: [String: String?]
+    }
+
+    /// The `count` newest reports that match `filters` (by publication hour, then key), which
+    /// an answer leaves out. Publishing one report then changes no answer until it completes a
+    /// group of ten, and a changed answer says only that some of those ten gave an answer.
+    static func waiting(
+        _ count: Int, of filters: IncidentFilters, answers columns: [String], pinsOnly: Bool = false,
+        on database: any Database
+    ) async throws -> [Waiting] {
+        guard count > 0 else { return [] }
+        let query = try database.sql().select().column("disclosure_key").column("prevented")
+            .column("public_latitude").columns(columns.map { SQLColumn($0) }).from(Report.schema)
+            .orderBy("published_at", .descending).orderBy("disclosure_key", .descending).limit(count)
+        return try await filters.apply(to: query, pinsOnly: pinsOnly).all().map { row in
+            var answers: [String: String?] = [:]
+            for column in columns {
+                answers[column] =
+                    try row.decodeNil(column: column) ? nil : try row.decode(column: column, as: String.self)
+            }
+            return Waiting(
+                tally: Tally(reports: 1, keys: Int64(try row.decode(column: "disclosure_key", as: Int.self))),
+                prevented: try row.decode(column: "prevented", as: Bool.self),
+                pinned: !(try row.decodeNil(column: "public_latitude")), answers: answers)
+        }
     }
 
     /// A number in [0, 1) drawn from a sum of keys (SplitMix64's finaliser): the sums of two

@@ -65,11 +65,10 @@ struct Statistics: Content, Sendable {
         var count: PublicCount
     }
 
+    /// A city's own count, as its own answer shows it: in whole groups of ten.
     struct CityRow: Content, Equatable, Sendable {
         var city: String
         var total: PublicCount
-        var prevented: PublicCount
-        var notPrevented: PublicCount
     }
 
     /// One list per question, in the order the questions are asked.
@@ -184,8 +183,9 @@ enum StatisticsQueries {
             keptCounts && StatisticsCounts.canAnswer(filters)
             ? try await StatisticsCounts.read(city: filters.city, on: database) : nil
 
-        /// Exact tallies per value of one column (nil for an empty column).
-        func tallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
+        /// Exact tallies per value of one column (nil for an empty column), of every report
+        /// that matches the filters.
+        func allTallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
             if let kept { return kept[column] ?? [:] }
             let column = SQLColumn(column)
             let rows = try await filters.apply(
@@ -201,6 +201,18 @@ enum StatisticsQueries {
                     Disclosure.Tally(
                         reports: try row.decode(column: "n", as: Int.self),
                         keys: try row.decode(column: "s", as: Int64?.self) ?? 0)
+            }
+            return result
+        }
+        // Reports are counted in whole groups of ten, in the order they were published: the
+        // newest that do not yet make a group of ten wait (``Disclosure/group``).
+        var tail: [Disclosure.Waiting] = []
+        /// Exact tallies per value of one column, of the reports counted.
+        func tallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
+            var result = try await allTallies(column)
+            for waiting in tail {
+                let value = waiting.answers[column] ?? nil
+                result[value, default: .zero] = result[value, default: .zero] - waiting.tally
             }
             return result
         }
@@ -246,12 +258,33 @@ enum StatisticsQueries {
                 }
             }
         }
-        let prevented = byCity.values.reduce(Disclosure.Tally.zero) { $0 + $1.prevented }
-        let notPrevented = byCity.values.reduce(Disclosure.Tally.zero) { $0 + $1.notPrevented }
-        let totalTally = prevented + notPrevented
-        let total = Disclosure.roundTotal(totalTally)
+        let matching = byCity.values.reduce(0) { $0 + $1.prevented.reports + $1.notPrevented.reports }
         // Below the threshold the answer is that, and nothing else.
-        guard total.count != nil else { return Statistics(total: total, breakdowns: nil, cities: []) }
+        guard matching >= Disclosure.minimumReports else {
+            return Statistics(total: .fewerThanTenReports, breakdowns: nil, cities: [])
+        }
+        // A city is named with its own reports in whole groups of ten, as its own answer is.
+        let cities = byCity.compactMap { city, tallies -> Statistics.CityRow? in
+            let cityTotal = Disclosure.groupedTotal(tallies.prevented.reports + tallies.notPrevented.reports)
+            return cityTotal.count == nil ? nil : Statistics.CityRow(city: city, total: cityTotal)
+        }.sorted { ($0.total.weight, $1.city) > ($1.total.weight, $0.city) }
+
+        tail = try await Disclosure.waiting(
+            matching % Disclosure.group, of: filters, answers: StatisticsCounts.columns, on: database)
+        var prevented = Disclosure.Tally.zero
+        var notPrevented = Disclosure.Tally.zero
+        for tallies in byCity.values {
+            prevented += tallies.prevented
+            notPrevented += tallies.notPrevented
+        }
+        for waiting in tail {
+            if waiting.prevented {
+                prevented = prevented - waiting.tally
+            } else {
+                notPrevented = notPrevented - waiting.tally
+            }
+        }
+        let total = Disclosure.roundTotal(prevented + notPrevented)
 
         /// Rows for every value of an enumeration, then `unknown` for optional questions (always,
         /// so that its presence says nothing), with secondary suppression when the rows add up
@@ -275,15 +308,6 @@ enum StatisticsQueries {
             rows.first { $0.key == key }?.count ?? .fewerThanFiveReports
         }
 
-        let cities = byCity.compactMap { city, tallies -> Statistics.CityRow? in
-            let cityTotal = Disclosure.roundTotal(tallies.prevented + tallies.notPrevented)
-            guard cityTotal.count != nil else { return nil }
-            let parts = Disclosure.protect(
-                [Disclosure.round(tallies.prevented), Disclosure.round(tallies.notPrevented)], addingUpTo: cityTotal,
-                isAnswer: true)
-            return Statistics.CityRow(city: city, total: cityTotal, prevented: parts[0], notPrevented: parts[1])
-        }.sorted { ($0.total.weight, $1.city) > ($1.total.weight, $0.city) }
-
         // Weekdays and months from the days themselves, the same way on every database.
         var byWeekday: [String?: Disclosure.Tally] = [:]
         var byMonth: [String: Disclosure.Tally] = [:]
@@ -292,15 +316,10 @@ enum StatisticsQueries {
             byWeekday[weekdays[weekday], default: .zero] += tally
             byMonth[String(day.prefix(7)), default: .zero] += tally
         }
-        // From the filter's first month (or the first month of any published report) to its
-        // last (or this month): where this answer's own reports start and end would say when
-        // its rarest reports happened.
-        let firstMonth: String?
-        if let from = filters.from {
-            firstMonth = String(from.prefix(7))
-        } else {
-            firstMonth = try await firstPublishedDay(on: database).map { String($0.prefix(7)) }
-        }
+        // From the filter's first month (or the first month the counted reports hold) to its
+        // last (or this month). The counted reports change only by whole groups of ten.
+        let firstMonth =
+            filters.from.map { String($0.prefix(7)) } ?? byMonth.filter { $0.value.reports > 0 }.keys.min()
         let lastMonth = String((filters.to ?? KazakhstanTime.today(now: now)).prefix(7))
         let monthKeys = firstMonth.map { Self.monthRange([$0, lastMonth]) } ?? []
         let months = Disclosure.protect(
@@ -340,14 +359,6 @@ enum StatisticsQueries {
             ageBand: showsAge(filters)
                 ? rows(AgeBand.self, try await tallies("age_band"), addingUpTo: total, isAnswer: true) : nil)
         return Statistics(total: total, breakdowns: breakdowns, cities: cities)
-    }
-
-    /// The day of the earliest published report, from the kept counts.
-    static func firstPublishedDay(on database: any Database) async throws -> String? {
-        try await database.sql().select().column(SQLFunction("MIN", args: SQLColumn("answer")), as: "first")
-            .from(StatisticsCounts.table).where("question", .equal, "incident_date").where("n", .greaterThan, 0)
-            .where("answer", .notEqual, "")
-            .first()?.decode(column: "first", as: String?.self)
     }
 
     /// The day of the week of a `YYYY-MM-DD` day, 0 for Monday (Sakamoto's method).

@@ -32,9 +32,6 @@ struct StatisticsController {
     struct CityView: Encodable {
         var name: String
         var total: String
-        var prevented: String
-        var notPrevented: String
-        var shareStopped: String
     }
 
     /// The tables (and charts) of every question and the city ranking: what the
@@ -172,10 +169,7 @@ struct StatisticsWords {
 
     func cities() -> [StatisticsController.CityView] {
         statistics.cities.map {
-            StatisticsController.CityView(
-                name: cityNames[$0.city] ?? $0.city, total: display($0.total), prevented: display($0.prevented),
-                notPrevented: display($0.notPrevented),
-                shareStopped: $0.prevented.count == nil ? "—" : percent($0.prevented.weight, of: $0.total.weight))
+            StatisticsController.CityView(name: cityNames[$0.city] ?? $0.city, total: display($0.total))
         }
     }
 
@@ -183,8 +177,7 @@ struct StatisticsWords {
     func notes() -> [String] {
         guard let b = statistics.breakdowns else { return [] }
         var notes = [text("stats_parts_note")]
-        let everyCount = b.allRows.map(\.count) + statistics.cities.flatMap { [$0.prevented, $0.notPrevented] }
-        if everyCount.contains(where: \.suppressed) { notes.append(text("stats_suppressed_note")) }
+        if b.allRows.contains(where: \.count.suppressed) { notes.append(text("stats_suppressed_note")) }
         if b.ageBand == nil { notes.append(text("stats_age_note")) }
         notes.append(text("stats_other_cities_note"))
         return notes

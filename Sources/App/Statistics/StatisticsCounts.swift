@@ -211,11 +211,16 @@ struct AddDisclosureKeys: AsyncMigration {
             sql.dialect.name == "postgresql"
             ? "1 + floor(random() * 2147483646)::integer" : "1 + abs(random() % 2147483646)"
         try await sql.raw("UPDATE reports SET disclosure_key = \(unsafeRaw: random)").run()
+        // The newest reports of an answer, which wait until they make a group of ten, are
+        // found from this end of the index (``Disclosure/waiting(_:of:answers:pinsOnly:on:)``).
+        try await sql.create(index: "reports_publication_order").on(Report.schema).column("status")
+            .column("published_at").column("disclosure_key").run()
         try await StatisticsCounts.install(keys: true, on: database)
     }
 
     func revert(on database: any Database) async throws {
         try await StatisticsCounts.uninstall(on: database)
+        try await database.sql().drop(index: "reports_publication_order").run()
         try await database.schema(Report.schema).deleteField("disclosure_key").update()
         try await StatisticsCounts.install(keys: false, on: database)
     }
