@@ -53,6 +53,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(RederivePublicPoints(locationKey: app.secrets.locationKey))
     app.migrations.add(AddDisclosureKeys())
     app.migrations.add(AddReleaseMembers())
+    app.migrations.add(RefreshReleasePoints())
 
     if app.databases.ids().contains(.sqlite) {
         try await SQLiteDurability.apply(to: app)

@@ -422,6 +422,57 @@ import VaporTesting
         }
     }
 
+    /// Issue #21: when public points are moved together per site, a release frozen before is
+    /// written again with the points its reports have now; the old ones are nowhere in it.
+    @Test func aReleaseTakesItsReportsNewPublicPointsAndDropsThoseThatLeft() async throws {
+        try await withApp({ $0.rateLimits.enabled = false }) { app in
+            var reports: [(code: String, id: UUID)] = []
+            for index in 0..<4 { reports.append(try await publish(app, index)) }
+            let (_, token) = try await app.makeModerator(role: .admin)
+            #expect(try await freeze(app, "2026-10", token: token).status == .created)
+            let csvName = "/data/releases/2026-10/dauys-2026-10-incidents.csv"
+            let geoName = "/data/releases/2026-10/dauys-2026-10-incidents.geojson"
+            let before = try await app.send(.GET, csvName).body.string
+            // The points as the re-derivation leaves them (here: moved by a known step), and
+            // one report withdrawn meanwhile.
+            let old = try await Report.query(on: app.db).filter(\.$publicLatitude != nil).all()
+            for report in old {
+                report.publicLatitude = (report.publicLatitude ?? 0) + 0.0123
+                try await report.save(on: app.db)
+            }
+            #expect(
+                try await app.send(.DELETE, "/api/v1/receipt", json: ["code": reports[3].code]).status == .noContent)
+            try await RefreshReleasePoints().prepare(on: app.db)
+
+            let release = try #require(try await DataReleases.find("2026-10", on: app.db))
+            #expect(release.removedCount == 1 && release.incidentCount == 3 && !release.rebuildDue)
+            let csv = try await app.send(.GET, csvName)
+            let geo = try await app.send(.GET, geoName)
+            #expect(sha256(csv.body) == release.csvSHA256 && sha256(geo.body) == release.geoJSONSHA256)
+            #expect(csv.body.string != before)
+            // The GeoJSON's latitudes are those the reports have now; the CSV writes them to six places.
+            struct Collection: Decodable {
+                struct Feature: Decodable {
+                    struct Geometry: Decodable { var coordinates: [Double] }
+                    var geometry: Geometry
+                }
+                var features: [Feature]
+            }
+            let latitudes = try JSONDecoder().decode(Collection.self, from: Data(buffer: geo.body)).features.map {
+                $0.geometry.coordinates[1]
+            }
+            let now = try await Report.query(on: app.db).filter(\.$status == "published")
+                .filter(\.$publicLatitude != nil).all().compactMap(\.publicLatitude)
+            #expect(Set(latitudes) == Set(now) && latitudes.count == 3)
+            for latitude in now {
+                #expect(csv.body.string.contains(String(format: "%.6f", latitude)), "the new point")
+                #expect(!csv.body.string.contains(String(format: "%.6f", latitude - 0.0123)), "no old point")
+                #expect(!latitudes.contains(latitude - 0.0123))
+            }
+            #expect(!csv.body.string.contains(Self.places[3]) && !geo.body.string.contains(Self.places[3]))
+        }
+    }
+
     @Test func aReleaseFrozenBeforeMembershipWasKeptAdoptsItsReportsAndDropsThoseThatLeft() async throws {
         try await withApp({ $0.rateLimits.enabled = false }) { app in
             var reports: [(code: String, id: UUID)] = []

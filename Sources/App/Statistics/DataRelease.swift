@@ -144,6 +144,19 @@ struct CreateDataReleases: AsyncMigration {
 /// published at that moment, pin or not; a row goes when its report leaves the release. Only
 /// these reports can ever appear in its files and statistics, so a release never gains a report
 /// published later. Holds no field of the report, only its id.
+/// Releases frozen before public points were moved together per site (``RederivePublicPoints``)
+/// are written again from their reports' public fields as they are now, without those that left.
+struct RefreshReleasePoints: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        for release in try await DataRelease.query(on: database).all() {
+            let leaving = try await DataReleases.leavingMembers(of: try release.requireID(), on: database)
+            _ = try await DataReleases.rebuild(release, leaving: leaving, refreshRows: true, on: database)
+        }
+    }
+
+    func revert(on database: any Database) async throws {}
+}
+
 struct AddReleaseMembers: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(DataReleases.membersTable)

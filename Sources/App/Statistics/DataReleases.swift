@@ -258,8 +258,14 @@ enum DataReleases {
     /// again, through the same queries as the public page, over the reports it still holds;
     /// last, one short transaction switches to the new files and deletes the old. Returns
     /// false if another run switched first.
+    ///
+    /// - Parameter refreshRows: write the files from the public fields the reports it holds
+    ///   have now, not from its old records: after their public points were moved
+    ///   (``RederivePublicPoints``), a release that kept the old ones would publish each
+    ///   report at two points worked out apart, and a site's old pins still average back to it.
     static func rebuild(
-        _ release: DataRelease, leaving: [UUID], on database: any Database, now: Date = Date()
+        _ release: DataRelease, leaving: [UUID], refreshRows: Bool = false, on database: any Database,
+        now: Date = Date()
     ) async throws -> Bool {
         let id = try release.requireID()
         if !leaving.isEmpty {
@@ -284,8 +290,10 @@ enum DataReleases {
         var incidents = 0
         do {
             for format in OpenDataFormat.allCases {
-                let (sha, size, records) = try await copyHeldRecords(
-                    format, of: release, into: newKey, on: database)
+                let (sha, size, records) =
+                    refreshRows
+                    ? try await exportHeldReports(format, of: release, into: newKey, on: database)
+                    : try await copyHeldRecords(format, of: release, into: newKey, on: database)
                 files[format] = (sha, size)
                 if format == .csv { incidents = records }
             }
@@ -322,6 +330,26 @@ enum DataReleases {
             try await DataReleaseChunk.query(on: database).filter(\.$release.$id == release)
                 .filter(\.$file == DataReleaseChunk.file(format, key: key)).delete()
         }
+    }
+
+    /// Writes one file anew from the reports the release still holds, as the open data
+    /// exports them now. Returns the new file's SHA-256, size and number of records.
+    private static func exportHeldReports(
+        _ format: OpenDataFormat, of release: DataRelease, into key: String, on database: any Database
+    ) async throws -> (String, Int, Int) {
+        let id = try release.requireID()
+        var held = IncidentFilters()
+        held.releaseMembers = id
+        var writer = ChunkWriter(release: id, file: DataReleaseChunk.file(format, key: key), on: database)
+        try await ExportController.write(format, held, on: database) { try await writer.append(Data($0.utf8)) }
+        let (sha, size) = try await writer.finish()
+        let records =
+            try await held.apply(
+                to: database.sql().select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                    .from(Report.schema),
+                pinsOnly: true
+            ).first()?.decode(column: "n", as: Int.self) ?? 0
+        return (sha, size, records)
     }
 
     /// Copies the records of one stored file whose report the release still holds into a new
