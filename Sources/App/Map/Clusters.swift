@@ -178,8 +178,10 @@ enum ClusterQueries {
             var cluster = entry.box
             cluster.count = entry.count
             cluster.prevented = entry.prevented
-            cluster.latitude = rounded(entry.latitude / Double(entry.count))
-            cluster.longitude = rounded(entry.longitude / Double(entry.count))
+            // Kept inside its box: rounding the mean of pins that share one point (as pins of one
+            // site now do) could put it a hair beyond them.
+            cluster.latitude = min(max(rounded(entry.latitude / Double(entry.count)), cluster.south), cluster.north)
+            cluster.longitude = min(max(rounded(entry.longitude / Double(entry.count)), cluster.west), cluster.east)
             return cluster
         }
         return clusters

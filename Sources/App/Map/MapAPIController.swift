@@ -5,7 +5,7 @@ import Vapor
 struct MapAPIController {
     @Sendable func incidents(req: Request) async throws -> Response {
         let filters = try IncidentFilters.parse(
-            try req.query.decode([String: String].self), knownCities: Set(try await cityIndex(req.db).keys))
+            try req.filterQuery(), knownCities: Set(try await cityIndex(req.db).keys))
         let page = try await IncidentQueries.page(filters, app: req.application, on: req.db)
         let response = Response(status: .ok)
         try response.content.encode(IncidentFeatureCollection(page, filters: filters), as: .json)
@@ -16,7 +16,7 @@ struct MapAPIController {
     /// The map's view: pins where it holds few incidents, red/blue clusters where it holds many.
     /// `zoom` (0–19) is required; `bbox` and the map's filters narrow it.
     @Sendable func clusters(req: Request) async throws -> Response {
-        var query = try req.query.decode([String: String].self)
+        var query = try req.filterQuery()
         let rawZoom = query.removeValue(forKey: "zoom")
         var errors: [String: String] = [:]
         let zoom = rawZoom.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -38,7 +38,7 @@ struct MapAPIController {
     @Sendable func density(req: Request) async throws -> DensityMap {
         let cities = try await cityIndex(req.db)
         let filters = try IncidentFilters.parse(
-            try req.query.decode([String: String].self), knownCities: Set(cities.keys))
+            try req.filterQuery(), knownCities: Set(cities.keys))
         return try await DensityQueries.compute(filters, cities: cities, on: req.db)
     }
 

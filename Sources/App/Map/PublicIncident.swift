@@ -149,7 +149,10 @@ struct IncidentFilters: Sendable {
         }
         func list<E: RawRepresentable>(_ name: String, _ type: E.Type) -> [E] where E.RawValue == String {
             guard let raw = value(name) else { return [] }
-            let items = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            // An empty item (`street,` or `,,`) is a mistake too, not "any".
+            let items = raw.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             let parsed = items.compactMap(E.init(rawValue:))
             if parsed.count != items.count || items.count > 50 { errors[name] = "error_choice" }
             return parsed
@@ -204,6 +207,22 @@ struct IncidentFilters: Sendable {
     static func month(_ raw: String) -> String? {
         if KazakhstanTime.isValidDay(raw) { return String(raw.prefix(7)) }
         return KazakhstanTime.isValidDay(raw + "-01") ? raw : nil
+    }
+}
+
+extension Request {
+    /// The query's parameters for ``IncidentFilters/parse(_:knownCities:)``. A parameter given
+    /// twice (`city=a&city=b`) is refused by name: taking one of them silently would answer a
+    /// question that was not asked.
+    func filterQuery() throws -> [String: String] {
+        var seen: Set<String> = []
+        for pair in (url.query ?? "").split(separator: "&") {
+            let rawName = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            let name =
+                String(rawName).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(rawName)
+            if !seen.insert(name).inserted { throw AppError.validation([name: "error_repeated_parameter"]) }
+        }
+        return try query.decode([String: String].self)
     }
 }
 

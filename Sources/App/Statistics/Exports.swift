@@ -77,7 +77,7 @@ struct ExportController {
     }
 
     static func filters(_ req: Request) async throws -> IncidentFilters {
-        var query = try req.query.decode([String: String].self)
+        var query = try req.filterQuery()
         // Paging belongs to the map's API; an export is everything that matches.
         query["page"] = nil
         query["perPage"] = nil

@@ -6,7 +6,7 @@ import Vapor
 struct StatisticsController {
     @Sendable func api(req: Request) async throws -> Response {
         let filters = try IncidentFilters.parse(
-            try req.query.decode([String: String].self), knownCities: Set(try await cityIndex(req.db).keys))
+            try req.filterQuery(), knownCities: Set(try await cityIndex(req.db).keys))
         let body = try await StatisticsQueries.cachedJSON(filters, app: req.application, on: req.db)
         return Response(
             status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: body))
