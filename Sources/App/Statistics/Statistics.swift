@@ -176,6 +176,22 @@ enum StatisticsQueries {
         -> Statistics
     {
         try requireNoBox(filters)
+        // Every query reads one snapshot: the reports that wait for their group of ten are
+        // read after the counts, and a publication in between must not shift one against the other.
+        if database.inTransaction {
+            return try await compute(filters, keptCounts: keptCounts, now: now, inSnapshot: database)
+        }
+        return try await database.transaction { transaction in
+            if let sql = transaction as? any SQLDatabase, sql.dialect.name == "postgresql" {
+                try await sql.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").run()
+            }
+            return try await compute(filters, keptCounts: keptCounts, now: now, inSnapshot: transaction)
+        }
+    }
+
+    private static func compute(
+        _ filters: IncidentFilters, keptCounts: Bool, now: Date, inSnapshot database: any Database
+    ) async throws -> Statistics {
         let sql = try database.sql()
         // The whole country or one city: from the counts the database keeps; anything narrower
         // counts the reports.
