@@ -30,35 +30,132 @@ struct RedactionText {
         units.reserveCapacity(scalars.count)
         lower.reserveCapacity(scalars.count)
         upper.reserveCapacity(scalars.count)
-        for (offset, scalar) in scalars.enumerated() {
+        var offset = 0
+        while offset < scalars.count {
+            let scalar = scalars[offset]
+            // "&#56;", "&#x38;", "&commat;" and "%38" are read as the characters they encode.
+            if scalar == "&" || scalar == "%", let (decoded, end) = Self.decodeReference(in: scalars, at: offset) {
+                for mapped in decoded.flatMap(Self.normalised) { append(mapped, lower: offset, upper: end) }
+                offset = end
+                continue
+            }
             if scalar.isASCII || (0x0400...0x04FF).contains(scalar.value) {
                 append(scalar, lower: offset, upper: offset + 1)
-                continue
+            } else {
+                process(scalar, at: offset, in: scalars)
             }
-            // Emoji presentation selectors and the keycap frame ("8️⃣") draw; they hide nothing.
-            if scalar.value == 0xFE0E || scalar.value == 0xFE0F || scalar.value == 0x20E3 {
-                if !upper.isEmpty { upper[upper.count - 1] = offset + 1 }
-                continue
-            }
-            if Self.isInvisible(scalar) {
-                if !Self.joinsEmoji(at: offset, in: scalars) {
-                    if let last = invisible.last, last.upperBound == offset {
-                        invisible[invisible.count - 1] = last.lowerBound..<offset + 1
-                    } else {
-                        invisible.append(offset..<offset + 1)
-                    }
+            offset += 1
+        }
+    }
+
+    /// One scalar outside ASCII and Cyrillic, at `offset` of the original.
+    private mutating func process(_ scalar: Unicode.Scalar, at offset: Int, in scalars: [Unicode.Scalar]) {
+        // Emoji presentation selectors and the keycap frame ("8️⃣") draw; they hide nothing.
+        if scalar.value == 0xFE0E || scalar.value == 0xFE0F || scalar.value == 0x20E3 {
+            if !upper.isEmpty { upper[upper.count - 1] = offset + 1 }
+            return
+        }
+        if Self.isInvisible(scalar) {
+            if !Self.joinsEmoji(at: offset, in: scalars) {
+                if let last = invisible.last, last.upperBound == offset {
+                    invisible[invisible.count - 1] = last.lowerBound..<offset + 1
+                } else {
+                    invisible.append(offset..<offset + 1)
                 }
-                continue
             }
-            if scalar.properties.generalCategory == .nonspacingMark, let previous = units.last,
-                let composed = Self.compose(previous, scalar)
-            {
+            return
+        }
+        if scalar.properties.generalCategory == .nonspacingMark, let previous = units.last {
+            if let composed = Self.compose(previous, scalar) {
                 units[units.count - 1] = composed
                 upper[upper.count - 1] = offset + 1
-                continue
+                return
             }
-            for mapped in Self.normalised(scalar) { append(mapped, lower: offset, upper: offset + 1) }
+            // A mark over a digit or a separator ("8̲7̲0̲", "8̅701") draws a line; it hides
+            // nothing, so it belongs to the character before it.
+            if !previous.isLetter {
+                upper[upper.count - 1] = offset + 1
+                return
+            }
         }
+        for mapped in Self.normalised(scalar) { append(mapped, lower: offset, upper: offset + 1) }
+    }
+
+    /// Named character references worth decoding: the ones that spell what the detectors
+    /// look for, and the everyday ones.
+    static let namedReferences: [String: Unicode.Scalar] = [
+        "commat": "@", "period": ".", "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{00A0}",
+        "num": "#", "colon": ":", "sol": "/", "bsol": "\\", "plus": "+", "lowbar": "_", "hyphen": "-", "dash": "-",
+        "minus": "-", "ndash": "–", "mdash": "—", "comma": ",", "semi": ";", "excl": "!", "quest": "?", "lpar": "(",
+        "rpar": ")", "lsqb": "[", "rsqb": "]", "equals": "=", "percnt": "%", "dollar": "$", "ast": "*",
+    ]
+
+    /// An HTML character reference ("&#56;", "&#x38;", "&commat;") or percent-encoded bytes
+    /// ("%38", "%D0%B0") at `start`: the scalars they stand for and the offset after them.
+    static func decodeReference(in scalars: [Unicode.Scalar], at start: Int) -> ([Unicode.Scalar], Int)? {
+        func hex(_ scalar: Unicode.Scalar) -> UInt32? {
+            switch scalar.value {
+            case 48...57: return scalar.value - 48
+            case 65...70: return scalar.value - 55
+            case 97...102: return scalar.value - 87
+            default: return nil
+            }
+        }
+        if scalars[start] == "%" {
+            var bytes: [UInt8] = []
+            var position = start
+            while position + 2 < scalars.count, bytes.count < 4, scalars[position] == "%",
+                let high = hex(scalars[position + 1]), let low = hex(scalars[position + 2])
+            {
+                bytes.append(UInt8(high * 16 + low))
+                position += 3
+                if bytes[0] < 0x80 { break }
+            }
+            guard let first = bytes.first else { return nil }
+            if first < 0x80 {
+                // Printable ASCII only: "%0A" and the like are not words.
+                guard first >= 0x20 && first < 0x7F else { return nil }
+                return ([Unicode.Scalar(first)], position)
+            }
+            let expected = first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 0
+            guard expected > 0, bytes.count >= expected,
+                let decoded = String(validating: bytes[0..<expected], as: UTF8.self),
+                let scalar = decoded.unicodeScalars.first
+            else { return nil }
+            return ([scalar], start + expected * 3)
+        }
+        guard start + 3 < scalars.count else { return nil }
+        var position = start + 1
+        if scalars[position] == "#" {
+            position += 1
+            let isHex = scalars[position] == "x" || scalars[position] == "X"
+            if isHex { position += 1 }
+            var value: UInt32 = 0
+            let digitsStart = position
+            while position < scalars.count && position - digitsStart < 7 {
+                let scalar = scalars[position]
+                if isHex, let digit = hex(scalar) {
+                    value = value * 16 + digit
+                } else if !isHex && scalar.isASCIIDigit {
+                    value = value * 10 + UInt32(scalar.digitValue)
+                } else {
+                    break
+                }
+                position += 1
+            }
+            guard position > digitsStart, position < scalars.count, scalars[position] == ";", value > 0,
+                let scalar = Unicode.Scalar(value)
+            else { return nil }
+            return ([scalar], position + 1)
+        }
+        var name = ""
+        while position < scalars.count && scalars[position].isASCIILetter && position - start < 8 {
+            name.unicodeScalars.append(scalars[position])
+            position += 1
+        }
+        guard position < scalars.count, scalars[position] == ";", let scalar = namedReferences[name.lowercased()]
+        else { return nil }
+        return ([scalar], position + 1)
     }
 
     /// An empty view over the same original, for building a derived view unit by unit.
@@ -120,6 +217,11 @@ struct RedactionText {
         if scalar.isASCII { return [scalar] }
         if let digit = asciiDigit(scalar) { return [digit] }
         switch scalar.value {
+        // Dingbat and negative circled numbers (❶, ➀, ➊, ⓿, ⓫, ⓵), which NFKC leaves alone.
+        case 0x2776...0x2793, 0x24EB...0x24FF:
+            if let value = scalar.properties.numericValue, value >= 0, value <= 20, value == value.rounded() {
+                return Array(String(Int(value)).unicodeScalars)
+            }
         case 0x3002, 0xFF61: return ["."]  // ideographic full stops
         case 0x0400...0x04FF, 0x00C0...0x00FF: return [scalar]
         default: break
