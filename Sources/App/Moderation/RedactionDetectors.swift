@@ -296,6 +296,57 @@ extension Redaction {
         return hits
     }
 
+    /// Social and messenger sites people write with a space for the dot, and their endings.
+    static let socialDomains: [String: Set<String>] = [
+        "vk": ["com", "ru", "me"], "t": ["me"], "telegram": ["me"], "instagram": ["com"], "facebook": ["com"],
+        "fb": ["com", "me"], "tiktok": ["com"], "ok": ["ru"], "youtube": ["com"], "twitter": ["com"],
+        "wa": ["me"], "linktr": ["ee"], "threads": ["net"], "snapchat": ["com"], "vkontakte": ["ru"],
+    ]
+
+    /// "vk com id123456", "t me aigerim": a known site, a space for the dot, its ending, and a
+    /// page name after a space or a slash.
+    static func socialLinksWithoutDot(in text: RedactionText) -> [Hit] {
+        let units = text.units
+        var hits: [Hit] = []
+        var index = 0
+        func word(from start: Int) -> Int {
+            var end = start
+            while end < units.count && units[end].isASCIILetter && end - start < 12 { end += 1 }
+            return end
+        }
+        while index < units.count {
+            guard units[index].isASCIILetter,
+                index == 0 || units[index - 1].isSpace || units[index - 1].isLineBreak
+                    || "(«\"".unicodeScalars.contains(units[index - 1])
+            else {
+                index += 1
+                continue
+            }
+            let end = word(from: index)
+            defer { index = max(end, index + 1) }
+            guard let endings = socialDomains[text.lowercased(index..<end)] else { continue }
+            let topStart = skipSpaces(units, from: end)
+            let topEnd = word(from: topStart)
+            guard topStart > end, topEnd > topStart, endings.contains(text.lowercased(topStart..<topEnd)),
+                topEnd < units.count
+            else { continue }
+            var pageStart = skipSpaces(units, from: topEnd)
+            if pageStart < units.count && units[pageStart] == "/" { pageStart = skipSpaces(units, from: pageStart + 1) }
+            guard pageStart > topEnd else { continue }
+            var pageEnd = pageStart
+            while pageEnd < units.count && pageEnd - pageStart < 40
+                && (units[pageEnd].isASCIILetter || units[pageEnd].isASCIIDigit
+                    || "_.+".unicodeScalars.contains(units[pageEnd]))
+            {
+                pageEnd += 1
+            }
+            while pageEnd > pageStart && units[pageEnd - 1] == "." { pageEnd -= 1 }
+            guard pageEnd - pageStart >= 3, pageEnd == units.count || !units[pageEnd].isLetterOrDigit else { continue }
+            hits.append(Hit(kind: .url, range: index..<pageEnd))
+        }
+        return hits
+    }
+
     /// The end of a link's path: up to white space or a quote or bracket that closes it.
     private static func pathEnd(_ units: [Unicode.Scalar], from start: Int) -> Int {
         var end = start
@@ -315,6 +366,14 @@ extension Redaction {
         "телеграм", "телеграмм", "телеграме", "телеграмме", "tiktok", "тикток", "тиктоке", "ник", "ника", "nick",
         "nickname", "username", "логин", "login", "аккаунт", "акк", "account", "профиль", "profile", "vk", "вк",
         "snapchat", "snap", "снэп", "снап", "twitter", "x", "threads", "парақша", "парақшасы", "аккаунты", "ники",
+        "телега", "телеге", "телегу", "телеги", "телеграмы", "тележка", "инсту", "инсты",
+        "whatsapp", "ватсап", "вацап", "вотсап", "viber", "вайбер",
+    ]
+    /// Words after which a bare user name and a colon or dash is an e-mail address without its
+    /// domain ("gmail: aigerim.k95", "почта — aigerim_95").
+    static let mailWords: Set<String> = [
+        "почта", "почту", "почты", "пошта", "поштасы", "поштам", "email", "mail", "gmail", "емейл", "имейл", "мейл",
+        "мэйл", "yandex", "яндекс", "inbox", "outlook", "icloud", "hotmail", "yahoo", "ящик",
     ]
 
     static func handles(in text: RedactionText) -> [Hit] {
@@ -339,13 +398,52 @@ extension Redaction {
             else { return nil }
             return start..<end
         }
+        // "@айгерим_95": right after the sign a name of Cyrillic letters counts too.
+        func cyrillicName(from start: Int, spaced: Bool) -> Range<Int>? {
+            guard !spaced else { return nil }
+            var end = start
+            while end < units.count && (units[end].isLetterOrDigit || units[end] == "_" || units[end] == ".")
+                && end - start < 40
+            {
+                end += 1
+            }
+            while end > start && units[end - 1] == "." { end -= 1 }
+            guard end - start >= 3, end - start <= 32, units[start].isLetter,
+                end == units.count || !":/@".unicodeScalars.contains(units[end])
+            else { return nil }
+            return start..<end
+        }
+        // "gmail: aigerim.k95", "mail.ru — aigerim_95": a mail word, a colon or dash, and a
+        // name of five characters or more with a digit or an underscore.
+        func mailAccount(after end: Int, word: String) -> Range<Int>? {
+            guard mailWords.contains(word) else { return nil }
+            var position = end
+            // "mail.ru", "yandex.kz"
+            if position + 2 < units.count && units[position] == "." && units[position + 1].isASCIILetter {
+                position += 1
+                while position < units.count && units[position].isASCIILetter && position - end < 5 { position += 1 }
+            }
+            position = skipSpaces(units, from: position)
+            guard position < units.count, ":—–-".unicodeScalars.contains(units[position]) else { return nil }
+            let start = skipSpaces(units, from: position + 1)
+            guard let found = name(from: start), found.count >= 5,
+                units[found].contains(where: { $0 == "_" || $0.isASCIIDigit })
+            else { return nil }
+            return found
+        }
         var index = 0
         while index < units.count {
             if units[index] == "@",
                 index == 0 || !(units[index - 1].isLetterOrDigit || "_.@/".unicodeScalars.contains(units[index - 1]))
             {
-                let start = skipSpaces(units, from: index + 1, limit: 1)
-                if let found = name(from: start, anyScript: true) {
+                // "@ name", "@\nname": a space or a line break may follow the sign.
+                var start = index + 1
+                while start < units.count && start - index <= 2 && (units[start].isSpace || units[start].isLineBreak) {
+                    start += 1
+                }
+                if let found = name(from: start, anyScript: true)
+                    ?? cyrillicName(from: start, spaced: start > index + 1)
+                {
                     hits.append(Hit(kind: .handle, range: index..<found.upperBound))
                     index = found.upperBound
                     continue
@@ -353,7 +451,13 @@ extension Redaction {
             } else if units[index].isLetter, index == 0 || !units[index - 1].isLetterOrDigit {
                 var end = index
                 while end < units.count && units[end].isLetter && end - index < 12 { end += 1 }
-                if end < units.count, !units[end].isLetterOrDigit, accountWords.contains(text.lowercased(index..<end)) {
+                let word = text.lowercased(index..<end)
+                if let found = mailAccount(after: end, word: word) {
+                    hits.append(Hit(kind: .email, range: found))
+                    index = found.upperBound
+                    continue
+                }
+                if end < units.count, !units[end].isLetterOrDigit, accountWords.contains(word) {
                     var start = skipSpaces(units, from: end)
                     var colon = false
                     if start < units.count && (units[start] == ":" || units[start] == "—" || units[start] == "-") {
@@ -459,6 +563,8 @@ extension Redaction {
             var range: Range<Int>
             var upper: Bool
             var latin: Bool
+            /// Digits or letters, without the spaces of merged single digits.
+            var length: Int
         }
         // The pieces of one word-group: digit runs and plate-letter runs, glued or separated
         // by at most two spaces, dashes or dots.
@@ -469,7 +575,7 @@ extension Redaction {
             var start = 0
             while start < pieces.count {
                 if let length = plateShape(
-                    pieces[start...].prefix(4).map { ($0.kind == .digits, $0.range.count, $0.upper, $0.latin) })
+                    pieces[start...].prefix(4).map { ($0.kind == .digits, $0.length, $0.upper, $0.latin) })
                 {
                     hits.append(
                         Hit(
@@ -504,11 +610,19 @@ extension Redaction {
                     continue
                 }
                 let range = start..<index
-                pieces.append(
-                    Piece(
-                        kind: isDigit ? .digits : .letters, range: range,
-                        upper: units[range].allSatisfy { !$0.isLower },
-                        latin: units[range].allSatisfy(\.isASCII)))
+                // Single digits a space apart ("ноль два" read as "0 2") make one number.
+                if isDigit, range.count == 1, let last = pieces.last, last.kind == .digits, last.length < 3,
+                    units[last.range.upperBound..<start].allSatisfy({ $0 == " " })
+                {
+                    pieces[pieces.count - 1].range = last.range.lowerBound..<index
+                    pieces[pieces.count - 1].length += 1
+                } else {
+                    pieces.append(
+                        Piece(
+                            kind: isDigit ? .digits : .letters, range: range,
+                            upper: units[range].allSatisfy { !$0.isLower },
+                            latin: units[range].allSatisfy(\.isASCII), length: range.count))
+                }
                 // A separator of at most two spaces, dashes or dots may join the next piece.
                 var gap = index
                 while gap < units.count && gap - index < 2
@@ -599,6 +713,7 @@ extension Redaction {
             // A run: groups of digits with at most three separators between them, up to a
             // date, a time or anything else.
             var groups: [Group] = []
+            var firstLetterSeparated: Int?
             var position = index
             while position < units.count && units[position].isASCIIDigit {
                 let start = position
@@ -620,9 +735,25 @@ extension Redaction {
                 groups.append(Group(start: start, end: position, separator: nil))
                 var gap = position
                 while gap < units.count && gap - position < 3 && isRunSeparator(units[gap]) { gap += 1 }
+                // One letter between digits ("8a7b0c1…", "4111a1111b…") separates them too,
+                // when the run is long enough to be a number (checked below).
+                if gap == position, position + 1 < units.count, units[position].isLetter,
+                    units[position + 1].isASCIIDigit
+                {
+                    gap = position + 1
+                    if firstLetterSeparated == nil { firstLetterSeparated = groups.count - 1 }
+                }
                 guard gap > position, gap < units.count, units[gap].isASCIIDigit else { break }
                 groups[groups.count - 1].separator = units[position]
                 position = gap
+            }
+            // Letters read as separators only in a run of eight digits or more; otherwise the
+            // run ends before the first of them ("3к2", "10Б5").
+            if let cut = firstLetterSeparated,
+                groups.reduce(0, { $0 + $1.end - $1.start }) < 8 || groups.count <= cut + 1
+            {
+                groups.removeSubrange((cut + 1)...)
+                groups[cut].separator = nil
             }
             if groups.isEmpty {
                 index = max(position, index + 1)
