@@ -113,7 +113,7 @@ import VaporTesting
 
             let shown = try await app.send(.GET, "/api/v1/admin/reports/\(id)", headers: auth)
             let report = try shown.content.decode(AdminAPIController.ReportDTO.self)
-            #expect(report.findings.map(\.kind) == ["name", "phone", "email"])
+            #expect(report.findings.map(\.kind) == ["person", "phone", "email"])
             #expect(report.findings.map(\.text) == ["Иван Петров", "+7 701 555 1234", "ivan@corp.kz"])
             #expect(report.proposedPublicDescription == Self.fromTheAnswers)
 

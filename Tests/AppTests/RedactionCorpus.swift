@@ -5,7 +5,7 @@
 enum RedactionCorpus {
     static let disguised: [(Redaction.Kind, String)] =
         phones + spelledPhones + emails + links + handles + iins
-        + cards + ibans + plates + invisibles
+        + cards + ibans + plates + invisibles + attackReview + persons
 
     static let phones: [(Redaction.Kind, String)] = [
         (.phone, "Он звонил мне с номера 8.701.555.12.34 каждую ночь."),
@@ -222,6 +222,65 @@ enum RedactionCorpus {
         (.invisible, "Ол\u{202A} маған айқайлады\u{202C} автобуста."),
     ]
 
+    /// What an attack review published through the admin API: digits in dingbats, under
+    /// combining marks or between letters; HTML references, percent-encoding and base64;
+    /// characters spaced one by one; handles without the sign; a spoken plate.
+    static let attackReview: [(Redaction.Kind, String)] = [
+        (.phone, "Номер ❽❼⓿❶❺❺❺❶❷❸❹ он прислал картинкой."),
+        (.phone, "Номер ➇➆➀➀➄➄➄➀➁➂➃ был на листке."),
+        (.phone, "Нөмірі ➑➐➊➊➎➎➎➊➋➌➍ болатын."),
+        (.phone, "Звонил с ⓵⓶⓷⓸⓹⓺⓻⓼⓽⓾⓵ ночью."),
+        (
+            .phone,
+            "Номер 8\u{0332}7\u{0332}0\u{0332}1\u{0332}5\u{0332}5\u{0332}5\u{0332}1\u{0332}2\u{0332}3\u{0332}4\u{0332} подчёркнут."
+        ),
+        (.phone, "Call 8\u{0305}701\u{0305}555\u{0305}1234 tonight."),
+        (.phone, "Номер 8a7b0c1d1e2f3g4h5i6j7 он прислал."),
+        (.card, "Карта 4111a1111b1111c1111 у него."),
+        (.phone, "Номер &#56;&#55;&#48;&#49;&#53;&#53;&#53;&#49;&#50;&#51;&#52; был в письме."),
+        (.phone, "Номер &#x38;&#x37;&#x30;&#x31;5551234 был в письме."),
+        (.phone, "Номер %38%37%30%31%35%35%35%31%32%33%34 был в ссылке."),
+        (.handle, "Аккаунт %40aigerim_kz он завёл."),
+        (.handle, "Аккаунт &#64;aigerim_kz он завёл."),
+        (.handle, "Аккаунт &commat;aigerim_kz он завёл."),
+        (.url, "Сайт evil%2Ekz/aigerim он сделал."),
+        (.url, "Сайт evil&period;kz/aigerim он сделал."),
+        (.email, "Почта aigerim&#64;mail&#46;ru у него."),
+        (.phone, "Строка ODcwMTU1NTEyMzQ= была в его сообщении."),
+        (.email, "Адрес aWdvckBtYWlsLnJ1 в подписи."),
+        (.url, "Сайт w w w . e v i l . k z он сделал про меня."),
+        (.email, "Почта a i g e r i m @ g m a i l . c o m у него."),
+        (.plate, "Машина 1 2 3 A B C 0 2 стояла у дома."),
+        (.url, "Он нашёл меня через vk com id123456 и пишет."),
+        (.url, "Его канал t me aigerim, там мои фото."),
+        (.url, "Фото на instagram com aigerim выложены."),
+        (.handle, "Его ник @\naigerim_kz, он там всё выкладывает."),
+        (.handle, "Пишет с @айгерим_95 каждый день."),
+        (.handle, "Телега: aigerim_kz_95, пишите."),
+        (.handle, "Телеграм — aigerim_kz_95 у него."),
+        (.handle, "Его tg: aigerim.95 там."),
+        (.handle, "Инста: aigerim_95 там фото."),
+        (.handle, "Insta: aigerim_95 has my photos."),
+        (.handle, "Вк: aigerim_95 у него."),
+        (.handle, "His vk: aigerim_95 is there."),
+        (.email, "Gmail: aigerim.k95 он дал."),
+        (.email, "Mail.ru: aigerim_95 его почта."),
+        (.email, "Почта: aigerim.k95 у него."),
+        (.plate, "Номер машины сто двадцать три АВС ноль два, белая."),
+    ]
+
+    /// People's names: a first name of the list or a surname's ending, anywhere (SPEC §2).
+    static let persons: [(Redaction.Kind, String)] = [
+        (.person, "Айгерим трогали в коридоре, я видела."),
+        (.person, "Сапаров трогал меня в лифте."),
+        (.person, "Начальник Ерлан Сапаров кричал на меня."),
+        (.person, "Это сделал Данияр Нурланұлы после уроков."),
+        (.person, "My boss John Smith touched me."),
+        (.person, "Преподаватель Асанов А.Б. задерживал меня."),
+        (.person, "Мастер Petrova kept calling me."),
+        (.person, "Мұғалім Әлібек Серікұлы айқайлады."),
+    ]
+
     /// Ordinary sentences: dates, times, counts, amounts, buses, floors and flats.
     static let innocent: [String] = [
         "Это случилось 12.03.2025 около 18:30 в парке.",
@@ -275,5 +334,27 @@ enum RedactionCorpus {
         "Мне было страшно 😢 и я ушла домой.",
         "Он поставил 👍🏻 под моим фото и написал гадость.",
         "Семья 👩‍👩‍👧 жила этажом выше, они всё слышали.",
+        "Мужчина в Алматы шёл за мной до остановки.",
+        "Это было в Астане, в марте, около вокзала.",
+        "В Казахстане такое случается часто, сказала мама.",
+        "Он потребовал 5000тг и ушёл.",
+        "Мы сняли 3-к квартиру у вокзала, там он и жил.",
+        "Машина была белая, 2 двери, мы ехали 8 минут.",
+        "Размер экрана 1920x1080, он показал фото.",
+        "Скидка 50% на всё, и он опять пришёл.",
+        "Было 100%, что он вернётся, &amp; он вернулся.",
+        "Алматыда, Абай даңғылында бейтаныс адам ысқырып, соңымнан жүрді.",
+        "Ол Шымкентте, Қарағанды мен Павлодарда да болған.",
+        "Он ждал меня у остановки. Потом шёл за мной до дома.",
+        "Я и он были там, а я не знала, что делать.",
+        "It was in Almaty, near the Green Bazaar, in March.",
+        "В Караганде и Павлодаре такое тоже было.",
+        "Internationalization Organization workers shouted.",
+        "Кейин ол мени аялдамага дейин аңдыды.",
+        "Середина дня, людей было мало, и никто не помог.",
+        "Квартира 12а, подъезд 3б, он ждал у двери.",
+        "Он ехал в 5-м вагоне, место 12а3, рядом со мной.",
+        "Почта: отделение на углу, там он меня и ждал.",
+        "He was in seat 12A and kept staring at me.",
     ]
 }

@@ -69,9 +69,10 @@ enum PublicText {
 
     /// The first run of `quotedRunLength` words (or the whole original, when it is shorter but
     /// at least four words) that `text` repeats from `original`, as it stands in `text`; nil when
-    /// none. Words are compared after compatibility normalisation, without letter case and
-    /// without invisible format characters, so neither spacing, punctuation, full-width letters
-    /// nor a zero-width space hides a copied sentence. Linear in the two lengths.
+    /// none. Words are compared after compatibility normalisation, without letter case, without
+    /// invisible format characters and with look-alike Latin, Cyrillic and Greek letters folded
+    /// together, so neither spacing, punctuation, full-width letters, a zero-width space nor a
+    /// Latin "o" in a Russian word hides a copied sentence. Linear in the two lengths.
     static func quotedRun(in text: String, from original: String) -> String? {
         let source = words(of: original)
         let length = min(quotedRunLength, source.count)
@@ -91,29 +92,10 @@ enum PublicText {
         return nil
     }
 
-    /// The words of a text: runs of letters, digits and combining marks, normalised and lower-
-    /// cased for comparing (`word`), and as written for naming (`shown`).
+    /// The words of a text, compared through their look-alike skeleton
+    /// (``Redaction/skeletonWords(of:)``).
     private static func words(of text: String) -> [(word: String, shown: String)] {
-        var result: [(word: String, shown: String)] = []
-        var current = String.UnicodeScalarView()
-        func finish() {
-            guard !current.isEmpty else { return }
-            let shown = String(current)
-            result.append((shown.lowercased(), shown))
-            current = String.UnicodeScalarView()
-        }
-        for scalar in text.precomposedStringWithCompatibilityMapping.unicodeScalars {
-            let properties = scalar.properties
-            if properties.generalCategory == .format { continue }
-            if properties.isAlphabetic || properties.numericType != nil || properties.generalCategory == .nonspacingMark
-            {
-                current.append(scalar)
-            } else {
-                finish()
-            }
-        }
-        finish()
-        return result
+        Redaction.skeletonWords(of: text)
     }
 
     private static func capitalizingFirstLetter(_ sentence: String) -> String {
