@@ -36,6 +36,14 @@ enum BenchRedaction {
             ("long labels and dots", repeated(String(repeating: "a", count: 60) + ".")),
             ("'+7 ' repeated", repeated("+7 ")),
             ("'at ' repeated", repeated("at ")),
+            ("single characters spaced", repeated("a ")),
+            ("base64 tokens", repeated("ODcwMTU1NTEyMzQ= ")),
+            // 4,096 characters (the longest token decoded): "Ivan Petrov " 256 times in base64.
+            ("one long base64 token", String(repeating: "SXZhbiBQZXRyb3Yg", count: 256)),
+            ("HTML references", repeated("&#56;")),
+            ("percent-encoding", repeated("%38")),
+            ("letters between digits", repeated("8a")),
+            ("'@' and a line break", repeated("@\n")),
             ("prose", repeated("Он шёл за мной от остановки до дома 12.03.2025 в 18:30, 3 раза. ")),
         ]
     }
