@@ -247,6 +247,7 @@ enum RedactionCorpus {
         (.url, "Сайт evil&period;kz/aigerim он сделал."),
         (.email, "Почта aigerim&#64;mail&#46;ru у него."),
         (.phone, "Строка ODcwMTU1NTEyMzQ= была в его сообщении."),
+        (.phone, "He sent ODcwMTEyMzQ1Njc= and said it was his number."),
         (.email, "Адрес aWdvckBtYWlsLnJ1 в подписи."),
         (.url, "Сайт w w w . e v i l . k z он сделал про меня."),
         (.email, "Почта a i g e r i m @ g m a i l . c o m у него."),

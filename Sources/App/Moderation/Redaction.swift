@@ -5,9 +5,10 @@ import Foundation
 /// number, e-mail, IIN, card number, car plate, URL or @handle).
 ///
 /// Detection is deliberately eager: a false alarm costs a moderator one glance, a miss can
-/// cost a reporter their safety. Name-like words are only proposed for removal, because a
-/// capitalised word may also be a shop or a street the moderator wants to keep; everything
-/// else is refused at publication.
+/// cost a reporter their safety. A person's name — a capitalised word that is a known first
+/// name or ends like a surname or patronymic (SPEC §2: the public version has names removed) —
+/// is refused at publication like everything else; other capitalised words are only proposed
+/// for removal, because they may also be a shop or a street the moderator wants to keep.
 enum Redaction {
     enum Kind: String, CaseIterable, Codable, Sendable {
         /// `person` is a name the lists know (a first name, a surname's or patronymic's
@@ -34,8 +35,10 @@ enum Redaction {
     /// Everything identifying in `text`, in reading order, never overlapping.
     ///
     /// The detectors read a normalised copy (NFKC, digits of any script as ASCII digits,
-    /// invisible characters removed, look-alike letters and spelled-out numbers in digit runs
-    /// read as digits) and every finding maps back to the original's own characters.
+    /// invisible characters removed, HTML references and percent-encoding decoded, look-alike
+    /// letters and spelled-out numbers in digit runs read as digits), again with characters spaced
+    /// one by one read together, and base64 tokens decoded; every finding maps back to the
+    /// original's own characters.
     static func findings(in text: String) -> [Finding] { findings(in: text, decoding: true) }
 
     private static func findings(in text: String, decoding: Bool) -> [Finding] {

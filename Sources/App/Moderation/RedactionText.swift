@@ -1,9 +1,10 @@
 import Foundation
 
 /// A text as the redaction detectors read it: compatibility-normalised, with the digits of every
-/// script read as ASCII digits and the invisible characters taken out, and for every unit the
-/// run of the original's Unicode scalars it came from, so that a finding in the normalised text
-/// is a range of the original (issue #21).
+/// script (circled and dingbat ones too) read as ASCII digits, HTML character references and
+/// percent-encoding decoded, combining marks over digits and the invisible characters taken
+/// out, and for every unit the run of the original's Unicode scalars it came from, so that a
+/// finding in the normalised text is a range of the original (issue #21).
 struct RedactionText {
     /// Every Unicode scalar's start in the original, then the original's end.
     let bounds: [String.Index]
