@@ -248,6 +248,8 @@ enum RedactionCorpus {
         (.email, "Почта aigerim&#64;mail&#46;ru у него."),
         (.phone, "Строка ODcwMTU1NTEyMzQ= была в его сообщении."),
         (.phone, "He sent ODcwMTEyMzQ1Njc= and said it was his number."),
+        (.phone, "Номер 8701&#8203;555&#x200B;1234 он прислал."),
+        (.email, "Почта aigerim&amp;commat;mail.ru, нет: aigerim%40mail%2Eru у него."),
         (.email, "Адрес aWdvckBtYWlsLnJ1 в подписи."),
         (.url, "Сайт w w w . e v i l . k z он сделал про меня."),
         (.email, "Почта a i g e r i m @ g m a i l . c o m у него."),

@@ -36,7 +36,14 @@ struct RedactionText {
             let scalar = scalars[offset]
             // "&#56;", "&#x38;", "&commat;" and "%38" are read as the characters they encode.
             if scalar == "&" || scalar == "%", let (decoded, end) = Self.decodeReference(in: scalars, at: offset) {
-                for mapped in decoded.flatMap(Self.normalised) { append(mapped, lower: offset, upper: end) }
+                for mapped in decoded.flatMap(Self.normalised) {
+                    // An encoded invisible character ("&#8203;") is as invisible as a real one.
+                    if Self.isInvisible(mapped) {
+                        if !upper.isEmpty { upper[upper.count - 1] = end }
+                    } else {
+                        append(mapped, lower: offset, upper: end)
+                    }
+                }
                 offset = end
                 continue
             }
