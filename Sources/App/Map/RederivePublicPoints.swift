@@ -1,6 +1,6 @@
-import Foundation
 import Crypto
 import Fluent
+import Foundation
 import SQLKit
 
 /// Moves the pins already published to the displacement field (issue #21, SPEC §6).
