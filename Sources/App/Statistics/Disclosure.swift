@@ -26,7 +26,7 @@ import SQLKit
 ///   would say which answer that report gave;
 /// - within a group of counts that add up to a whole (the answers of a single-answer question),
 ///   a second count is hidden wherever the whole minus the others would narrow a
-///   "fewer than 5" (``protect(_:addingUpTo:)``).
+///   "fewer than 5" (``protect(_:addingUpTo:isAnswer:)``).
 enum Disclosure {
     /// Fewer reports than this and an answer shows no number and no breakdown.
     static let minimumReports = 10
