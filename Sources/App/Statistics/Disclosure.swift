@@ -83,7 +83,6 @@ enum Disclosure {
     struct Waiting: Sendable {
         var tally: Tally
         var prevented: Bool
-        var pinned: Bool
         /// Column → raw value (nil for none), for the columns asked for.
         var answers: [String: String?]
     }
@@ -92,14 +91,13 @@ enum Disclosure {
     /// an answer leaves out. Publishing one report then changes no answer until it completes a
     /// group of ten, and a changed answer says only that some of those ten gave an answer.
     static func waiting(
-        _ count: Int, of filters: IncidentFilters, answers columns: [String], pinsOnly: Bool = false,
-        on database: any Database
+        _ count: Int, of filters: IncidentFilters, answers columns: [String], on database: any Database
     ) async throws -> [Waiting] {
         guard count > 0 else { return [] }
         let query = try database.sql().select().column("disclosure_key").column("prevented")
-            .column("public_latitude").columns(columns.map { SQLColumn($0) }).from(Report.schema)
+            .columns(columns.map { SQLColumn($0) }).from(Report.schema)
             .orderBy("published_at", .descending).orderBy("disclosure_key", .descending).limit(count)
-        return try await filters.apply(to: query, pinsOnly: pinsOnly).all().map { row in
+        return try await filters.apply(to: query, pinsOnly: false).all().map { row in
             var answers: [String: String?] = [:]
             for column in columns {
                 answers[column] =
@@ -107,8 +105,7 @@ enum Disclosure {
             }
             return Waiting(
                 tally: Tally(reports: 1, keys: Int64(try row.decode(column: "disclosure_key", as: Int.self))),
-                prevented: try row.decode(column: "prevented", as: Bool.self),
-                pinned: !(try row.decodeNil(column: "public_latitude")), answers: answers)
+                prevented: try row.decode(column: "prevented", as: Bool.self), answers: answers)
         }
     }
 
