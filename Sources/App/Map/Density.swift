@@ -96,17 +96,13 @@ enum DensityQueries {
         // Cities: all of them whatever the view, with and without pins.
         var wholeCountry = filters
         wholeCountry.bbox = nil
-        func perCity(pinsOnly: Bool) async throws -> [String: Disclosure.Tally] {
-            var result: [String: Disclosure.Tally] = [:]
+        func perCity(pinsOnly: Bool) async throws -> [String: Int] {
+            var result: [String: Int] = [:]
             for row in try await wholeCountry.apply(
-                to: sql.select().column("city").column(count, as: "n")
-                    .column(Disclosure.keySum, as: "s")
-                    .from(Report.schema).groupBy("city"),
+                to: sql.select().column("city").column(count, as: "n").from(Report.schema).groupBy("city"),
                 pinsOnly: pinsOnly
             ).all() {
-                result[try row.decode(column: "city", as: String.self)] = Disclosure.Tally(
-                    reports: try row.decode(column: "n", as: Int.self),
-                    keys: try row.decode(column: "s", as: Int64?.self) ?? 0)
+                result[try row.decode(column: "city", as: String.self)] = try row.decode(column: "n", as: Int.self)
             }
             return result
         }
@@ -115,11 +111,11 @@ enum DensityQueries {
         let figures = everyReport.compactMap { slug, total -> DensityMap.CityFigure? in
             guard let city = cities[slug] else { return nil }
             // Each figure is its own answer, counted in whole groups of ten (``Disclosure``).
-            let shown = Disclosure.groupedTotal(total.reports)
+            let shown = Disclosure.groupedTotal(total)
             guard shown.count != nil else { return nil }
             return DensityMap.CityFigure(
                 city: slug, latitude: city.latitude, longitude: city.longitude, total: shown,
-                withoutPin: Disclosure.groupedTotal(total.reports - (pinned[slug]?.reports ?? 0)),
+                withoutPin: Disclosure.groupedTotal(total - (pinned[slug] ?? 0)),
                 level: DensityLevel(shown))
         }.sorted { ($0.total.weight, $1.city) > ($1.total.weight, $0.city) }
         return DensityMap(cells: cells, cities: figures)

@@ -300,7 +300,8 @@ enum StatisticsQueries {
                 notPrevented = notPrevented - waiting.tally
             }
         }
-        let total = Disclosure.roundTotal(prevented + notPrevented)
+        // The counted reports are whole groups of ten, a number no rounding changes.
+        let total = Disclosure.groupedTotal(matching)
 
         /// Rows for every value of an enumeration, then `unknown` for optional questions (always,
         /// so that its presence says nothing), with secondary suppression when the rows add up
