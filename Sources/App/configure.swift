@@ -48,6 +48,8 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(CreateQuestionWatches())
     app.migrations.add(RoundBotTimesToTheHour())
     app.migrations.add(CreatePublicChanges())
+    // Before the migrations that move the counter: they log their change too.
+    app.migrations.add(CreatePublicChangeLog())
     app.migrations.add(CreateStatisticsCounts())
     app.migrations.add(WidenPublishedPlaceIndex())
     app.migrations.add(RederivePublicPoints(locationKey: app.secrets.locationKey))
@@ -94,11 +96,15 @@ func configure(_ app: Application, config: AppConfig) async throws {
         app.lifecycle.use(bot)
     }
 
-    app.clusterCache = ClusterCache()
-    app.clusterGridCache = ClusterGridCache(capacity: 256)
-    app.statisticsCache = PublicViewCache()
-    app.statisticsJSONCache = PublicViewCache()
-    app.homePageCache = PublicViewCache()
+    // Every public view is computed from this instance's copy of the published set and kept
+    // for its version (issue #22).
+    let published = PublishedSet()
+    app.publishedSet = published
+    app.clusterCache = ClusterCache(following: published)
+    app.clusterGridCache = ClusterGridCache(capacity: 256, following: published)
+    app.statisticsCache = PublicViewCache(capacity: 256, following: published)
+    app.statisticsJSONCache = PublicViewCache(capacity: 256, following: published)
+    app.homePageCache = PublicViewCache(capacity: 128, following: published)
     app.submissionWriter = SubmissionWriter()
     app.rateLimiter = RateLimiter()
     app.signInThrottle = SignInThrottle()

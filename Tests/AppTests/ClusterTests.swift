@@ -211,7 +211,7 @@ import VaporTesting
             #expect(values == Array(repeating: 42, count: 20))
             #expect(made.increment() == 2, "made once, then counted here")
             // A change to the published set makes it anew.
-            try await PublicChanges.bump(on: app.db)
+            try await PublicChanges.bump(nil, on: app.db)
             _ = try await cache.value(for: "country", on: app.db) {
                 _ = made.increment()
                 return 43
@@ -225,10 +225,9 @@ import VaporTesting
     @Test func anotherInstancesChangeShowsWithinTheVersionsLifetime() async throws {
         try await withApp { app in
             // This process's changes, as this test makes them: other tests run alongside.
-            let ownChanges = ManagedAtomicCounter()
-            let cache = PublicViewCache<Int>(versionLifetime: .seconds(5)) {
-                PublicChanges.Local(count: ownChanges.current, last: .uptimeNanoseconds(0))
-            }
+            let own = NIOLockedValueBox(PublicChanges.Local())
+            let published = PublishedSet(lifetime: .seconds(5)) { own.withLockedValue { $0 } }
+            let cache = PublicViewCache<Int>(following: published)
             let made = ManagedAtomicCounter()
             func look() async throws -> Int {
                 try await cache.value(for: "country", on: app.db) { made.increment() }
@@ -240,29 +239,44 @@ import VaporTesting
             try await Task.sleep(for: .seconds(5.5))
             #expect(try await look() == 2, "read again once the lifetime ran out")
             try await app.db.sql().raw("UPDATE public_changes SET version = version + 1").run()
-            _ = ownChanges.increment()
+            let version = try await PublicChanges.current(on: app.db)
+            own.withLockedValue { $0 = PublicChanges.Local(count: 1, last: .now(), expected: version) }
             #expect(try await look() == 3, "this process's change shows at once")
         }
     }
 
     /// This process counts its change inside the transaction, before the commit: a reader in
-    /// between reads the old version under the new count. For a while after a local change the
-    /// version is read on every request, so the commit shows on the next one.
+    /// between reads the old version. Until the set has seen the version this process made,
+    /// the counter is read on every request, so the commit shows on the next one.
     @Test func aReaderBetweenALocalChangeAndItsCommitDoesNotKeepTheOldView() async throws {
         try await withApp { app in
             let own = NIOLockedValueBox(PublicChanges.Local())
-            let cache = PublicViewCache<Int>(versionLifetime: .seconds(30)) { own.withLockedValue { $0 } }
+            let published = PublishedSet(lifetime: .seconds(30)) { own.withLockedValue { $0 } }
+            let cache = PublicViewCache<Int>(following: published)
             let made = ManagedAtomicCounter()
             func look() async throws -> Int {
                 try await cache.value(for: "country", on: app.db) { made.increment() }
             }
             #expect(try await look() == 1)
             // Counted, not yet committed: a reader now still reads the old version.
-            own.withLockedValue { $0 = PublicChanges.Local(count: 1, last: .now()) }
+            let version = try await PublicChanges.current(on: app.db)
+            own.withLockedValue { $0 = PublicChanges.Local(count: 1, last: .now(), expected: version + 1) }
             #expect(try await look() == 1)
             // The commit.
             try await app.db.sql().raw("UPDATE public_changes SET version = version + 1").run()
             #expect(try await look() == 2, "the commit shows on the next request, not a lifetime later")
         }
+    }
+
+    /// Past its capacity the cache lets the least recently used value go, not all of them.
+    @Test func aFloodOfRareKeysKeepsTheBusyOne() async throws {
+        let cache = PublicViewCache<Int>(capacity: 4)
+        let made = ManagedAtomicCounter()
+        _ = try await cache.value(for: "busy", version: 1) { made.increment() }
+        for rare in 0..<20 {
+            _ = try await cache.value(for: "rare\(rare)", version: 1) { made.increment() }
+            #expect(try await cache.value(for: "busy", version: 1) { made.increment() } == 1)
+        }
+        #expect(cache.count == 4)
     }
 }

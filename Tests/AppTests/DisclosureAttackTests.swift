@@ -60,7 +60,7 @@ import Vapor
         let batch = reports
         try await app.db.transaction { transaction in
             try await ReportRows.insert(batch, randomRowIDs: false, on: transaction)
-            try await PublicChanges.bump(on: transaction)
+            try await PublicChanges.bump(nil, on: transaction)
         }
         return reports.map(Self.made)
     }

@@ -90,11 +90,11 @@ enum ClusterQueries {
     static func view(
         _ filters: IncidentFilters, zoom: Int, maxPoints: Int = maxPoints, app: Application, on database: any Database
     ) async throws -> ClusterView {
-        let places = try await places(filters, app: app, on: database)
-        // The whole published set's cells at this zoom, kept like the places.
+        let (version, places) = try await versionedPlaces(filters, app: app, on: database)
+        // The whole published set's cells at this zoom, kept for the version the places are of.
         var unboxed = filters
         unboxed.bbox = nil
-        let grid = try await app.clusterGridCache.value(for: "\(unboxed.cacheKey)|\(zoom)", on: database) {
+        let grid = try await app.clusterGridCache.value(for: "\(unboxed.cacheKey)|\(zoom)", version: version) {
             ClusterGrid(clusters(of: places, zoom: zoom))
         }
         // How many incidents the view holds, bounded by the cells: those wholly inside it
@@ -216,32 +216,27 @@ enum ClusterQueries {
     }
 
     /// Every public point the filters (without the view's box) let through, with its counts:
-    /// one GROUP BY over the published reports, kept until the published set changes
-    /// (``PublicChanges``) so panning and zooming never read the reports again.
+    /// from the counts the published set keeps per filter set (``PublishedSet``), so panning,
+    /// zooming and publishing never count the reports again.
     static func places(
         _ filters: IncidentFilters, app: Application, on database: any Database
     ) async throws
         -> [Place]
     {
+        try await versionedPlaces(filters, app: app, on: database).places
+    }
+
+    /// The places with the version of the published set they are of.
+    static func versionedPlaces(
+        _ filters: IncidentFilters, app: Application, on database: any Database
+    ) async throws -> (version: Int64, places: [Place]) {
+        let (snapshot, counts) = try await app.publishedSet.placeCounts(filters, on: database)
         var unboxed = filters
         unboxed.bbox = nil
-        let whole = unboxed
-        return try await app.clusterCache.value(for: whole.cacheKey, on: database) {
-            let rows = try await whole.apply(
-                to: database.sql().select().column("public_latitude").column("public_longitude")
-                    .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-                    .column(SQLFunction("SUM", args: SQLRaw("CASE WHEN prevented THEN 1 ELSE 0 END")), as: "stopped")
-                    .from(Report.schema).groupBy("public_latitude").groupBy("public_longitude"),
-                pinsOnly: true
-            ).all()
-            return try rows.map { row in
-                Place(
-                    latitude: try row.decode(column: "public_latitude", as: Double.self),
-                    longitude: try row.decode(column: "public_longitude", as: Double.self),
-                    total: try row.decode(column: "n", as: Int.self),
-                    prevented: try row.decode(column: "stopped", as: Int.self))
-            }
+        let places = try await app.clusterCache.value(for: unboxed.cacheKey, version: snapshot.version) {
+            counts.places(in: snapshot.places)
         }
+        return (snapshot.version, places)
     }
 
     private static func rounded(_ degrees: Double) -> Double { (degrees * 1_000_000).rounded() / 1_000_000 }
@@ -256,99 +251,6 @@ extension IncidentFilters {
             placeTypes.map(\.rawValue).sorted().joined(separator: ","), perpetrator?.rawValue ?? "",
             prevented.map { $0 ? "1" : "0" } ?? "", city ?? "",
         ].joined(separator: "|")
-    }
-}
-
-/// Views of the published set per filter set, for the set's current version. Each instance
-/// keeps its own; a version read from the database (``PublicChanges``) says when one is stale,
-/// so a change made on any instance is seen by all at once.
-final class PublicViewCache<Value: Sendable>: Sendable {
-    let capacity: Int
-    /// How long the counter read from the database is trusted while this process changed
-    /// nothing: reading it on every request cost more than the cached answer itself.
-    let versionLifetime: TimeAmount
-    private struct State {
-        var version: Int64 = -1
-        var entries: [String: Value] = [:]
-        /// Values being made: a busy page asked by many at once is made once, not by each.
-        var making: [String: Task<Value, any Error>] = [:]
-        /// The counter as last read, the local changes then, and until when it is trusted.
-        var known: (version: Int64, localChanges: Int, until: NIODeadline)?
-    }
-    private let state = NIOLockedValueBox(State())
-
-    /// This process's changes so far (``PublicChanges/localChanges``; tests give their own).
-    private let localChanges: @Sendable () -> PublicChanges.Local
-
-    init(
-        capacity: Int = 64, versionLifetime: TimeAmount = .seconds(1),
-        localChanges: @escaping @Sendable () -> PublicChanges.Local = {
-            PublicChanges.localChanges.withLockedValue { $0 }
-        }
-    ) {
-        self.capacity = capacity
-        self.versionLifetime = versionLifetime
-        self.localChanges = localChanges
-    }
-
-    /// The published set's version: remembered for ``versionLifetime`` unless this process
-    /// changed the set since, or within the last ``versionLifetime`` (its change may have been
-    /// counted before its commit was seen).
-    func currentVersion(on database: any Database) async throws -> Int64 {
-        let local = localChanges()
-        let now = NIODeadline.now()
-        if let known = state.withLockedValue({ $0.known }), known.localChanges == local.count, now < known.until,
-            now >= local.last + versionLifetime
-        {
-            return known.version
-        }
-        let version = try await PublicChanges.current(on: database)
-        state.withLockedValue { $0.known = (version, local.count, now + versionLifetime) }
-        return version
-    }
-
-    func value(for key: String, version: Int64) -> Value? {
-        state.withLockedValue { $0.version == version ? $0.entries[key] : nil }
-    }
-
-    func store(_ value: Value, for key: String, version: Int64) {
-        state.withLockedValue { state in
-            if state.version > version { return }
-            if state.version != version {
-                state.version = version
-                state.entries = [:]
-            }
-            if state.entries.count >= capacity { state.entries.removeAll() }
-            state.entries[key] = value
-        }
-    }
-
-    /// The cached value, or `make()`'s, kept for the version read before making it (a change
-    /// while it was made leaves a stale value under an old version, never under the new one).
-    /// Requests that ask for the same missing value at once wait for one making of it.
-    func value(
-        for key: String, on database: any Database, make: @escaping @Sendable () async throws -> Value
-    ) async throws -> Value {
-        let version = try await currentVersion(on: database)
-        let slot = "\(version)|\(key)"
-        let (cached, task) = state.withLockedValue { state -> (Value?, Task<Value, any Error>?) in
-            if state.version == version, let value = state.entries[key] { return (value, nil) }
-            if let running = state.making[slot] { return (nil, running) }
-            let task = Task { try await make() }
-            state.making[slot] = task
-            return (nil, task)
-        }
-        if let cached { return cached }
-        guard let task else { throw AppError.overloaded }
-        do {
-            let made = try await task.value
-            state.withLockedValue { _ = $0.making.removeValue(forKey: slot) }
-            store(made, for: key, version: version)
-            return made
-        } catch {
-            state.withLockedValue { _ = $0.making.removeValue(forKey: slot) }
-            throw error
-        }
     }
 }
 

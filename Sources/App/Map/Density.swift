@@ -66,25 +66,25 @@ enum DensityLevel: String, Content, CaseIterable, Sendable {
 enum DensityQueries {
     static let cellMetres = 1000.0
 
+    /// The layer for these filters, from the counts the published set keeps (``PublishedSet``).
     static func compute(
-        _ filters: IncidentFilters, cities: [String: City], on database: any Database
+        _ filters: IncidentFilters, cities: [String: City], app: Application, on database: any Database
     ) async throws -> DensityMap {
-        let sql = try database.sql()
-        let count = SQLFunction("COUNT", args: SQLLiteral.all)
-
-        // Public points are on a 250 m grid, so there are few distinct ones to read.
-        let points = try await filters.apply(
-            to: sql.select().column("public_latitude").column("public_longitude").column(count, as: "n")
-                .from(Report.schema).groupBy("public_latitude").groupBy("public_longitude"),
-            pinsOnly: true
-        ).all()
+        let (snapshot, counts) = try await app.publishedSet.placeCounts(filters, on: database)
+        // Public points are on a 250 m grid, so there are few distinct ones to go through.
         var exact: [PublicLocation.Cell: Int] = [:]
-        for row in points {
-            let point = PublicLocation.Point(
-                latitude: try row.decode(column: "public_latitude", as: Double.self),
-                longitude: try row.decode(column: "public_longitude", as: Double.self))
-            exact[PublicLocation.cell(containing: point, cellMetres: cellMetres), default: 0] +=
-                try row.decode(column: "n", as: Int.self)
+        for (index, total) in counts.totals.enumerated() where total > 0 {
+            let point = snapshot.places.points[index]
+            if let box = filters.bbox,
+                point.latitude < box.minLat || point.latitude > box.maxLat || point.longitude < box.minLon
+                    || point.longitude > box.maxLon
+            {
+                continue
+            }
+            let cell = PublicLocation.cell(
+                containing: PublicLocation.Point(latitude: point.latitude, longitude: point.longitude),
+                cellMetres: cellMetres)
+            exact[cell, default: 0] += Int(total)
         }
         let cells = exact.sorted { ($0.key.row, $0.key.column) < ($1.key.row, $1.key.column) }.map { cell, n in
             let shown = PublicCount(exact: n)
@@ -94,28 +94,14 @@ enum DensityQueries {
         }
 
         // Cities: all of them whatever the view, with and without pins.
-        var wholeCountry = filters
-        wholeCountry.bbox = nil
-        func perCity(pinsOnly: Bool) async throws -> [String: Int] {
-            var result: [String: Int] = [:]
-            for row in try await wholeCountry.apply(
-                to: sql.select().column("city").column(count, as: "n").from(Report.schema).groupBy("city"),
-                pinsOnly: pinsOnly
-            ).all() {
-                result[try row.decode(column: "city", as: String.self)] = try row.decode(column: "n", as: Int.self)
-            }
-            return result
-        }
-        let everyReport = try await perCity(pinsOnly: false)
-        let pinned = try await perCity(pinsOnly: true)
-        let figures = everyReport.compactMap { slug, total -> DensityMap.CityFigure? in
+        let figures = counts.cities(in: snapshot.cities).compactMap { slug, counted -> DensityMap.CityFigure? in
             guard let city = cities[slug] else { return nil }
             // Each figure is its own answer, counted in whole groups of ten (``Disclosure``).
-            let shown = Disclosure.groupedTotal(total)
+            let shown = Disclosure.groupedTotal(counted.reports)
             guard shown.count != nil else { return nil }
             return DensityMap.CityFigure(
                 city: slug, latitude: city.latitude, longitude: city.longitude, total: shown,
-                withoutPin: Disclosure.groupedTotal(total - (pinned[slug] ?? 0)),
+                withoutPin: Disclosure.groupedTotal(counted.reports - counted.pinned),
                 level: DensityLevel(shown))
         }.sorted { ($0.total.weight, $1.city) > ($1.total.weight, $0.city) }
         return DensityMap(cells: cells, cities: figures)

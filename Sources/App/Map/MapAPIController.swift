@@ -39,7 +39,7 @@ struct MapAPIController {
         let cities = try await cityIndex(req.db)
         let filters = try IncidentFilters.parse(
             try req.filterQuery(), knownCities: Set(cities.keys))
-        return try await DensityQueries.compute(filters, cities: cities, on: req.db)
+        return try await DensityQueries.compute(filters, cities: cities, app: req.application, on: req.db)
     }
 
     struct CityDTO: Content {

@@ -52,7 +52,7 @@ struct RederivePublicPoints: AsyncMigration {
                 }
                 try await SerialWrites.transaction(on: database) { transaction in
                     try await Self.write(moves, status: status, on: transaction)
-                    try await PublicChanges.bump(on: transaction)
+                    try await PublicChanges.bump(nil, on: transaction)
                 }
                 after = try last.requireID()
             }

@@ -59,7 +59,7 @@ extension ModerationService {
             let targetFirst = targetID.uuidString < duplicateID.uuidString
             if targetFirst { try await lockTarget() }
             try await changeStatus(of: duplicate, from: seen, to: .archived, by: account, on: transaction, now: now)
-            try await PublicChanges.bump(on: transaction)
+            try await PublicChanges.bump([duplicateID, targetID], on: transaction)
             if !targetFirst { try await lockTarget() }
             duplicate.status = ReportStatus.archived.rawValue
             duplicate.mergedInto = targetID

@@ -92,7 +92,9 @@ enum ModerationService {
             report.publicDescription = cleaned
             try await report.save(on: transaction)
             // A published report's text is public at once: the map and lists read it anew.
-            if report.reportStatus == .published { try await PublicChanges.bump(on: transaction) }
+            if report.reportStatus == .published {
+                try await PublicChanges.bump([try report.requireID()], on: transaction)
+            }
             try await AuditEntry(
                 account: account, action: "edit_public_description", reportID: report.id,
                 detail: AuditEntry.changes([("public description", before, cleaned)])
@@ -145,7 +147,7 @@ enum ModerationService {
         let hasPin = report.publicLatitude != nil
         try await SerialWrites.transaction(on: database) { transaction in
             try await changeStatus(of: report, from: seen, to: .published, by: account, on: transaction, now: now)
-            try await PublicChanges.bump(on: transaction)
+            try await PublicChanges.bump([try report.requireID()], on: transaction)
             try await report.save(on: transaction)
             try await AuditEntry(
                 account: account, action: "publish", reportID: report.id,
@@ -169,7 +171,7 @@ enum ModerationService {
         }
         try await SerialWrites.transaction(on: database) { transaction in
             try await changeStatus(of: report, from: seen, to: .rejected, by: account, on: transaction, now: now)
-            try await PublicChanges.bump(on: transaction)
+            try await PublicChanges.bump([try report.requireID()], on: transaction)
             report.status = ReportStatus.rejected.rawValue
             report.rejectionCode = code.rawValue
             report.rejectionReason = note
@@ -196,7 +198,7 @@ enum ModerationService {
         guard seen == .pending || seen == .rejected else { throw AppError.conflict }
         try await SerialWrites.transaction(on: database) { transaction in
             try await changeStatus(of: report, from: seen, to: .archived, by: account, on: transaction, now: now)
-            try await PublicChanges.bump(on: transaction)
+            try await PublicChanges.bump([try report.requireID()], on: transaction)
             report.status = ReportStatus.archived.rawValue
             report.publicLatitude = nil
             report.publicLongitude = nil

@@ -123,7 +123,7 @@ enum DemoData {
                     // One INSERT for the whole batch, in row order: random row numbers hide nothing
                     // in synthetic data and would scatter a million inserts across the table.
                     try await ReportRows.insert(batch, randomRowIDs: false, on: transaction)
-                    try await PublicChanges.bump(on: transaction)
+                    try await PublicChanges.bump(nil, on: transaction)
                 }
             }
             made += batch.count

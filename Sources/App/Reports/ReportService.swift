@@ -90,7 +90,7 @@ enum ReportService {
                 .filter(\.$action ~~ AuditEntry.actionsQuotingText).set(\.$detail, to: AuditEntry.withdrawnDetail)
                 .update()
             try await report.delete(on: transaction)
-            try await PublicChanges.bump(on: transaction)
+            try await PublicChanges.bump([try report.requireID()], on: transaction)
         }
         try await StorageHygiene.foldWriteAheadLog(on: database)
     }

@@ -96,7 +96,8 @@ enum Disclosure {
         guard count > 0 else { return [] }
         let query = try database.sql().select().column("disclosure_key").column("prevented")
             .columns(columns.map { SQLColumn($0) }).from(Report.schema)
-            .orderBy("published_at", .descending).orderBy("disclosure_key", .descending).limit(count)
+            .orderBy("published_at", .descending).orderBy("disclosure_key", .descending)
+            .orderBy("id", .descending).limit(count)
         return try await filters.apply(to: query, pinsOnly: false).all().map { row in
             var answers: [String: String?] = [:]
             for column in columns {

@@ -142,9 +142,37 @@ enum StatisticsQueries {
         -> Statistics
     {
         try requireNoBox(filters)
-        return try await app.statisticsCache.value(for: filters.cacheKey, on: database) {
-            try await compute(filters, on: database)
+        let (snapshot, tallies) = try await app.publishedSet.answerTallies(filters, on: database)
+        return try await app.statisticsCache.value(for: filters.cacheKey, version: snapshot.version) {
+            try await compute(filters, snapshot: snapshot, tallies: tallies)
         }
+    }
+
+    /// The statistics from the published set's kept tallies (``PublishedSet``): what every
+    /// public page, the API and the bot show. The newest reports that wait for their group of
+    /// ten are read from the snapshot's end, in publication order.
+    static func compute(
+        _ filters: IncidentFilters, snapshot: PublishedSet.Snapshot, tallies: AnswerTallies, now: Date = Date()
+    ) async throws -> Statistics {
+        try requireNoBox(filters)
+        return try await assemble(
+            filters, now: now, byCity: tallies.byCity(in: snapshot.cities), allTallies: { tallies.byValue($0) },
+            waiting: { count in
+                let filter = RecordFilter(filters, cities: snapshot.cities)
+                return snapshot.records.newest(count, where: filter.matches).map { record in
+                    var answers: [String: String?] = [:]
+                    for (question, entry) in PublishedAnswers.single.enumerated() {
+                        answers[entry.column] = PublishedAnswers.value(record.codes[question], question: question)
+                    }
+                    answers["kinds"] = PublishedAnswers.list(record.kinds, of: PublishedAnswers.kinds)
+                    answers["told_whom"] = PublishedAnswers.list(record.toldWhom, of: PublishedAnswers.toldWhom)
+                    answers["incident_date"] =
+                        record.day == PublishedRecord.noDay ? nil : DayNumber.string(record.day)
+                    return Disclosure.Waiting(
+                        tally: Disclosure.Tally(reports: 1, keys: Int64(record.key)), prevented: record.prevented,
+                        answers: answers)
+                }
+            })
     }
 
     /// The statistics as the API sends them, encoded once per filter set and version:
@@ -201,7 +229,7 @@ enum StatisticsQueries {
 
         /// Exact tallies per value of one column (nil for an empty column), of every report
         /// that matches the filters.
-        func allTallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
+        @Sendable func allTallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
             if let kept { return kept[column] ?? [:] }
             let column = SQLColumn(column)
             let rows = try await filters.apply(
@@ -217,28 +245,6 @@ enum StatisticsQueries {
                     Disclosure.Tally(
                         reports: try row.decode(column: "n", as: Int.self),
                         keys: try row.decode(column: "s", as: Int64?.self) ?? 0)
-            }
-            return result
-        }
-        // Reports are counted in whole groups of ten, in the order they were published: the
-        // newest that do not yet make a group of ten wait (``Disclosure/group``).
-        var tail: [Disclosure.Waiting] = []
-        /// Exact tallies per value of one column, of the reports counted.
-        func tallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
-            var result = try await allTallies(column)
-            for waiting in tail {
-                let value = waiting.answers[column] ?? nil
-                result[value, default: .zero] = result[value, default: .zero] - waiting.tally
-            }
-            return result
-        }
-        /// Exact tallies per value of a comma-framed list column: a report counts once per value.
-        func listTallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
-            var result: [String?: Disclosure.Tally] = [:]
-            for (list, tally) in try await tallies(column) {
-                let values = (list ?? "").split(separator: ",").map(String.init)
-                if values.isEmpty { result[nil, default: .zero] += tally }
-                for value in values { result[value, default: .zero] += tally }
             }
             return result
         }
@@ -274,6 +280,46 @@ enum StatisticsQueries {
                 }
             }
         }
+        return try await assemble(
+            filters, now: now, byCity: byCity, allTallies: allTallies,
+            waiting: { try await Disclosure.waiting($0, of: filters, answers: StatisticsCounts.columns, on: database) })
+    }
+
+    /// The statistics from exact tallies, under ``Disclosure``'s rule: the one place the rule
+    /// is applied, whether the tallies come from the database or the published set.
+    /// - Parameters:
+    ///   - byCity: every matching report per city, stopped and not.
+    ///   - allTallies: per column, every matching report's tally per stored value.
+    ///   - waiting: the given number of newest matching reports, which wait for their group.
+    private static func assemble(
+        _ filters: IncidentFilters, now: Date,
+        byCity: [String: (prevented: Disclosure.Tally, notPrevented: Disclosure.Tally)],
+        allTallies: (String) async throws -> [String?: Disclosure.Tally],
+        waiting: (Int) async throws -> [Disclosure.Waiting]
+    ) async throws -> Statistics {
+        // Reports are counted in whole groups of ten, in the order they were published: the
+        // newest that do not yet make a group of ten wait (``Disclosure/group``).
+        var tail: [Disclosure.Waiting] = []
+        /// Exact tallies per value of one column, of the reports counted.
+        func tallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
+            var result = try await allTallies(column)
+            for waiting in tail {
+                let value = waiting.answers[column] ?? nil
+                result[value, default: .zero] = result[value, default: .zero] - waiting.tally
+            }
+            return result
+        }
+        /// Exact tallies per value of a comma-framed list column: a report counts once per value.
+        func listTallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
+            var result: [String?: Disclosure.Tally] = [:]
+            for (list, tally) in try await tallies(column) {
+                let values = (list ?? "").split(separator: ",").map(String.init)
+                if values.isEmpty { result[nil, default: .zero] += tally }
+                for value in values { result[value, default: .zero] += tally }
+            }
+            return result
+        }
+
         let matching = byCity.values.reduce(0) { $0 + $1.prevented.reports + $1.notPrevented.reports }
         // Below the threshold the answer is that, and nothing else.
         guard matching >= Disclosure.minimumReports else {
@@ -285,8 +331,7 @@ enum StatisticsQueries {
             return cityTotal.count == nil ? nil : Statistics.CityRow(city: city, total: cityTotal)
         }.sorted { ($0.total.weight, $1.city) > ($1.total.weight, $0.city) }
 
-        tail = try await Disclosure.waiting(
-            matching % Disclosure.group, of: filters, answers: StatisticsCounts.columns, on: database)
+        tail = try await waiting(matching % Disclosure.group)
         var prevented = Disclosure.Tally.zero
         var notPrevented = Disclosure.Tally.zero
         for tallies in byCity.values {
