@@ -32,18 +32,25 @@ struct MapWebController {
 
     /// The home page as every visitor in a language with the same filters sees it: rendered
     /// once per published-set version (issue #14: rendering the map's page, its filter panel and
-    /// the latest incidents was most of its cost, and nothing on it is per visitor).
+    /// the latest incidents was most of its cost, and nothing on it is per visitor). It is kept
+    /// under its filters as the parser reads them, in a fixed order: a parameter the page does
+    /// not read makes no new page (issue #22). A filter that does not parse is drawn each time.
     @Sendable func home(req: Request) async throws -> Response {
-        let key = req.language.rawValue + "|" + (req.url.query ?? "")
-        let page = try await req.application.homePageCache.value(for: key, on: req.db) {
-            try await render(req).data
+        let form = FilterForm(normalizing: req.query)
+        let cities = try await allCities(on: req.db)
+        let page: ByteBuffer
+        if let key = PublicPageKey.filtered(req, path: "/", form: form, cities: cities) {
+            page = try await req.application.homePageCache.value(for: key, on: req.db) {
+                try await render(req, form: form, cities: cities).data
+            }
+        } else {
+            page = try await render(req, form: form, cities: cities).data
         }
         return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(buffer: page))
     }
 
-    private func render(_ req: Request) async throws -> View {
-        let form = (try? req.query.decode(FilterForm.self)) ?? FilterForm()
-        let cities = try await allCities(on: req.db)
+    private func render(_ req: Request, form: FilterForm, cities: [City]) async throws -> View {
+        req.application.pageRenders.note(.home)
         let cityNames = Dictionary(uniqueKeysWithValues: cities.map { ($0.id ?? "", $0.name(req.language)) })
         var filterErrors: [String] = []
         var rows: [IncidentRow] = []

@@ -226,7 +226,38 @@ struct ReportWebController {
             groups: groups, fields: fields)
     }
 
+    /// The empty form, the same for every visitor in a language (issue #22): the page has no
+    /// form token (cross-site posts are refused by ``SameOriginMiddleware``) and nothing typed,
+    /// so it is kept per language for the day (today is its date and the date's limit) and the
+    /// city list it offers. A form sent back with errors, and the receipt, are drawn each time.
     @Sendable func form(req: Request) async throws -> Response {
+        guard req.url.path == "/report" else { return try await renderEmptyForm(req) }
+        let page = try await req.application.reportFormCache.page(
+            req.language, generation: Self.formGeneration(try await allCities(on: req.db))
+        ) {
+            try await renderEmptyForm(req).body.buffer ?? ByteBuffer()
+        }
+        return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(buffer: page))
+    }
+
+    /// What the empty form is drawn from besides the language: the day in Kazakhstan and the
+    /// city list (no panel edits cities; ``seedCities(on:)`` adds a release's new ones at start,
+    /// and the form follows the list the process serves rather than assume it never moves).
+    static func formGeneration(_ cities: [City], now: Date = Date()) -> String {
+        var hasher = Hasher()
+        for city in cities {
+            hasher.combine(city.id)
+            hasher.combine(city.nameKk)
+            hasher.combine(city.nameRu)
+            hasher.combine(city.nameEn)
+            hasher.combine(city.latitude)
+            hasher.combine(city.longitude)
+        }
+        return String(PublicPageKey.kazakhstanDay(now: now)) + "|" + String(hasher.finalize())
+    }
+
+    private func renderEmptyForm(_ req: Request) async throws -> Response {
+        req.application.pageRenders.note(.reportForm)
         var values = ReportForm()
         values.date = KazakhstanTime.today()
         values.perpetratorCount = "one"

@@ -63,9 +63,25 @@ struct StatisticsController {
         var notes: [String]
     }
 
+    /// The page as every visitor in a language with the same filters sees it, kept like the
+    /// home page (issue #22): nothing on it is per visitor — no form token, session or message,
+    /// only the language, the filters, this month and the published set's version.
     @Sendable func page(req: Request) async throws -> Response {
-        let form = (try? req.query.decode(FilterForm.self)) ?? FilterForm()
+        let form = FilterForm(normalizing: req.query)
         let cities = try await allCities(on: req.db)
+        let page: ByteBuffer
+        if let key = PublicPageKey.filtered(req, path: "/stats", form: form, cities: cities, perPage: false) {
+            page = try await req.application.statisticsPageCache.value(for: key, on: req.db) {
+                try await render(req, form: form, cities: cities).data
+            }
+        } else {
+            page = try await render(req, form: form, cities: cities).data
+        }
+        return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(buffer: page))
+    }
+
+    private func render(_ req: Request, form: FilterForm, cities: [City]) async throws -> View {
+        req.application.pageRenders.note(.statistics)
         let names = Dictionary(uniqueKeysWithValues: cities.map { ($0.id ?? "", $0.name(req.language)) })
         var query = form.apiQuery
         query["perPage"] = nil
@@ -88,12 +104,21 @@ struct StatisticsController {
             headline: words?.headline() ?? [],
             tables: Tables(req, sections: words?.sections() ?? [], cities: words?.cities() ?? []),
             notes: words?.notes() ?? [])
-        let view = try await req.view.render(
+        return try await req.view.render(
             "stats",
             PageContext(
                 req, title: req.text("stats_title"), nav: "stats", scripts: ["stats"], usesCharts: true,
                 content: content))
-        return try await view.encodeResponse(for: req)
+    }
+}
+
+extension Application {
+    private struct StatisticsPageCacheKey: StorageKey { typealias Value = PublicViewCache<ByteBuffer> }
+
+    /// Set once in `configure`: the statistics page's bytes per language and filters.
+    var statisticsPageCache: PublicViewCache<ByteBuffer> {
+        get { storage[StatisticsPageCacheKey.self] ?? PublicViewCache() }
+        set { storage[StatisticsPageCacheKey.self] = newValue }
     }
 }
 
