@@ -3,7 +3,9 @@ import NIOConcurrencyHelpers
 import Vapor
 
 /// Logs each request as method, route pattern, status and duration, and nothing else
-/// (SPEC rule 1): no address, no user agent, no query string, no concrete path values.
+/// (SPEC rule 1): no address, no user agent, no query string, no concrete path values. The line
+/// is at `debug`; at `info` the requests are counted per route pattern and written once a minute
+/// (``RouteMinuteCounts``), so a busy server does not flood its log (issue #22).
 ///
 /// A request on a reporter's path (``ReporterRoutes``: a report sent, a receipt looked up, a
 /// report withdrawn or answered, a Telegram update, and the forms on those paths) writes no line
@@ -30,19 +32,40 @@ struct RequestLogMiddleware: AsyncMiddleware {
             }
         }
         let start = ContinuousClock.now
-        let response = try await next.respond(to: request)
-        let route = request.route.map { $0.path.map { "\($0)" }.joined(separator: "/") } ?? "unmatched"
-        let elapsed = ContinuousClock.now - start
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        request.logger.info(
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            counts.minutes.add(Self.minuteKey(request), status: .internalServerError, milliseconds: Self.since(start))
+            throw error
+        }
+        let milliseconds = Self.since(start)
+        counts.minutes.add(Self.minuteKey(request), status: response.status, milliseconds: milliseconds)
+        request.logger.debug(
             "request",
             metadata: [
                 "method": .string(request.method.rawValue),
-                "route": .string(route),
+                "route": .string(request.route.map(Self.pattern) ?? RouteMinuteCounts.unmatched),
                 "status": .stringConvertible(response.status.code),
                 "ms": .string(String(format: "%.1f", milliseconds)),
             ])
         return response
+    }
+
+    /// A route's path pattern, e.g. `api/v1/incidents/:id`.
+    static func pattern(_ route: Route) -> String { route.path.map { "\($0)" }.joined(separator: "/") }
+
+    /// The key a request is counted under each minute: the method and pattern of the route it
+    /// matched (the route's method, so a HEAD is counted with its GET), or one key for all
+    /// that matched none, so the keys are as few as the routes whatever the requests are.
+    static func minuteKey(_ request: Request) -> String {
+        guard let route = request.route else { return RouteMinuteCounts.unmatched }
+        return route.method.rawValue + " /" + pattern(route)
+    }
+
+    static func since(_ start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     }
 }
 
@@ -70,6 +93,8 @@ struct ReporterRoutes: RoutesBuilder {
 /// How many requests each reporter route has had since the last report, and which paths are a
 /// reporter's.
 final class RequestCounts: Sendable {
+    /// The other routes' requests, counted per minute with their durations.
+    let minutes = RouteMinuteCounts()
     private let counts = NIOLockedValueBox<[String: Int]>([:])
     private let reporterPaths = NIOLockedValueBox<Set<String>>([])
 

@@ -25,6 +25,7 @@ struct ServeAndAnnounceCommand: AsyncCommand {
 
         Retention.schedule(app)
         RequestCounts.schedule(app)
+        RouteMinuteCounts.schedule(app)
         let base = Self.baseURL(app: app)
         context.console.print("Dauys is running at \(base)/")
         if let token = try await AccountService.setupTokenIfNeeded(on: app.db) {

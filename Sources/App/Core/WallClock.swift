@@ -15,6 +15,11 @@ extension WallClock {
     static func nextHour(after date: Date) -> Date {
         Date(timeIntervalSince1970: ((date.timeIntervalSince1970 / 3600).rounded(.down) + 1) * 3600)
     }
+
+    /// The first whole minute after `date`: second 0.
+    static func nextMinute(after date: Date) -> Date {
+        Date(timeIntervalSince1970: ((date.timeIntervalSince1970 / 60).rounded(.down) + 1) * 60)
+    }
 }
 
 /// The computer's clock.
