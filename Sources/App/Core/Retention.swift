@@ -62,6 +62,7 @@ enum Retention {
         let logger = app.logger
         let database = app.db
         app.repeatWhileRunning(every: .seconds(3600)) {
+            await PlannerStatistics.refreshLogging(on: database, logger: logger)
             do {
                 let summary = try await run(on: database)
                 logger.info(

@@ -29,6 +29,8 @@ struct DemoDataCommand: AsyncCommand {
                 "the database holds \(real) real reports; refusing to mix in synthetic ones (use --force)")
         }
         let made = try await DemoData.make(count: count, published: signature.published, app: app, on: app.db)
+        // The planner learns what the load changed before a server plans a query on it.
+        try await PlannerStatistics.refresh(on: app.db)
         context.console.print("Made \(made) synthetic reports\(signature.published ? ", published" : "").")
     }
 }
