@@ -224,30 +224,33 @@ final class PublishedSet: Sendable {
             .all()
             start += 500
         }
-        return try state.withLockedValue { state -> Snapshot in
-            guard var snapshot = state.snapshot, snapshot.version == known.version else {
-                return state.snapshot ?? known
-            }
-            var removed: [PublishedRecord] = []
-            for id in ids {
-                if let record = snapshot.records.remove(id: id) { removed.append(record) }
-            }
-            var added: [PublishedRecord] = []
-            for row in fresh {
-                let record = try Self.record(row, places: &snapshot.places, cities: &snapshot.cities)
-                snapshot.records.insert(record)
-                added.append(record)
-            }
-            snapshot.version = version
+        // The copy is changed outside the lock (finding a report among a million takes a
+        // moment; syncs run one at a time, so nothing else changes it meanwhile), then put in
+        // place with every kept aggregate brought along.
+        var snapshot = known
+        var removed: [PublishedRecord] = []
+        for id in ids {
+            if let record = snapshot.records.remove(id: id) { removed.append(record) }
+        }
+        var added: [PublishedRecord] = []
+        for row in fresh {
+            let record = try Self.record(row, places: &snapshot.places, cities: &snapshot.cities)
+            snapshot.records.insert(record)
+            added.append(record)
+        }
+        snapshot.version = version
+        let changed = snapshot
+        return state.withLockedValue { state -> Snapshot in
+            guard state.snapshot?.version == known.version else { return state.snapshot ?? known }
             Self.apply(
-                removed: removed, added: added, to: &state.placeCounts, cities: snapshot.cities, add: Self.addPlace)
+                removed: removed, added: added, to: &state.placeCounts, cities: changed.cities, add: Self.addPlace)
             Self.apply(
-                removed: removed, added: added, to: &state.answerTallies, cities: snapshot.cities, add: Self.addAnswers)
+                removed: removed, added: added, to: &state.answerTallies, cities: changed.cities, add: Self.addAnswers)
             state.history.append(Change(from: known.version, to: version, removed: removed, added: added))
             if state.history.count > Self.historyLength { state.history.removeFirst() }
-            state.snapshot = snapshot
+            state.snapshot = changed
             state.trustedUntil = .now() + lifetime
-            return snapshot
+            return changed
         }
     }
 
