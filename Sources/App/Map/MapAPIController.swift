@@ -8,7 +8,7 @@ struct MapAPIController {
             try req.filterQuery(), knownCities: Set(try await cityIndex(req.db).keys))
         let page = try await IncidentQueries.page(filters, app: req.application, on: req.db)
         let response = Response(status: .ok)
-        try response.content.encode(IncidentFeatureCollection(page, filters: filters), as: .json)
+        response.body = .init(buffer: IncidentFeatureCollection(page, filters: filters).json())
         response.headers.contentType = HTTPMediaType(type: "application", subType: "geo+json")
         return response
     }

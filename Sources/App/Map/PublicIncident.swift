@@ -109,6 +109,10 @@ struct IncidentFilters: Sendable {
     /// recomputed, through the same queries, when reports leave it (issue #21). Never parsed.
     var releaseMembers: UUID?
 
+    /// How many rows a page's first read takes: those its `page` skips, the page, and one
+    /// more to tell whether another follows.
+    var rowsToRead: Int { (after == nil ? (page - 1) * perPage : 0) + perPage + 1 }
+
     static let maxPerPage = 1000
     /// `page` reads and skips every row before it, so it goes only this far; `after` has no end.
     static let maxOffsetPage = 10
@@ -295,35 +299,22 @@ enum IncidentQueries {
         var unboxed = filters
         unboxed.bbox = nil
         let inAll = filters.bbox == nil ? total : ClusterQueries.total(of: places, in: unboxed)
-        let plan = Plan(inBox: total, inAll: inAll, boxed: filters.bbox != nil)
+        let plan = Plan(inBox: total, inAll: inAll, rows: filters.rowsToRead, boxed: filters.bbox != nil)
 
         let sql = try database.sql()
-        func newestFirst(_ columns: [String]) -> SQLSelectBuilder {
-            let select = filters.apply(
-                to: sql.select().columns(columns.map { SQLIdentifier($0) }).from(Report.schema), pinsOnly: true,
-                boxByIndex: plan == .boxFirst)
-            if let after = filters.after {
-                select.where(group: {
-                    $0.where("incident_date", .lessThan, after.date).orWhere(group: {
-                        $0.where("incident_date", .equal, after.date).where("id", .greaterThan, after.id)
-                    })
-                })
-            } else if filters.page > 1 {
-                select.offset((filters.page - 1) * filters.perPage)
-            }
-            return select.orderBy("incident_date", .descending).orderBy("id").limit(filters.perPage + 1)
-        }
         let rows: [any SQLRow]
         let more: Bool
         switch plan {
         case .dateFirst:
-            let found = try await newestFirst(PublicIncident.columns).all()
+            let found = try await newestFirst(filters, columns: PublicIncident.columns, plan: plan, on: sql).all()
             rows = Array(found.prefix(filters.perPage))
             more = found.count > filters.perPage
         case .boxFirst:
             // The page's ids from the place index alone (it holds the date and id), then only
             // those rows: a small box's rows are never each read to be sorted.
-            let ids = try await newestFirst(["id"]).all().map { try $0.decode(column: "id", as: UUID.self) }
+            let ids = try await newestFirst(filters, columns: ["id"], plan: plan, on: sql).all().map {
+                try $0.decode(column: "id", as: UUID.self)
+            }
             more = ids.count > filters.perPage
             guard !ids.isEmpty else { return Page(incidents: [], total: total, next: nil) }
             rows = try await publishedRows(Array(ids.prefix(filters.perPage)), on: database)
@@ -333,26 +324,66 @@ enum IncidentQueries {
         return Page(incidents: incidents, total: total, next: next)
     }
 
-    /// The public columns of these reports, newest incident first, if they are still published
-    /// with a pin: a report taken down between a page's two reads is left out.
-    static func publishedRows(_ ids: [UUID], on database: any Database) async throws -> [any SQLRow] {
-        try await IncidentFilters().apply(
-            to: database.sql().select().columns(PublicIncident.columns.map { SQLIdentifier($0) })
-                .from(Report.schema).where("id", .in, ids),
-            pinsOnly: true
-        ).orderBy("incident_date", .descending).orderBy("id").all()
+    /// A page's first read: `columns` of the filtered incidents with a pin, newest incident
+    /// first, id ascending on the same day, from where `after` (or `page`) says, one row more
+    /// than a page to tell whether another follows. ``Plan/boxFirst`` reads the box from the
+    /// place index; ``Plan/dateFirst`` walks the newest-first index. The plan is SQLite's:
+    /// PostgreSQL's planner learns from its statistics how much of the map a box holds and
+    /// chooses by itself, while a box it cannot read from an index would look to it like a
+    /// handful of rows (a walk through everything to find them).
+    static func newestFirst(
+        _ filters: IncidentFilters, columns: [String], plan: Plan, on sql: any SQLDatabase
+    ) -> SQLSelectBuilder {
+        let select = filters.apply(
+            to: sql.select().columns(columns.map { SQLIdentifier($0) }).from(Report.schema), pinsOnly: true,
+            boxByIndex: plan == .boxFirst || sql.dialect.name != "sqlite")
+        if let after = filters.after {
+            // The first condition alone lets the walk start at the cursor instead of skipping
+            // every newer incident; the group says exactly what comes after it.
+            select.where("incident_date", .lessThanOrEqual, after.date).where(group: {
+                $0.where("incident_date", .lessThan, after.date).orWhere(group: {
+                    $0.where("incident_date", .equal, after.date).where("id", .greaterThan, after.id)
+                })
+            })
+        } else if filters.page > 1 {
+            select.offset((filters.page - 1) * filters.perPage)
+        }
+        return select.orderBy("incident_date", .descending).orderBy("id").limit(filters.perPage + 1)
     }
 
-    /// How a page is found. Walking the date index reads about `perPage / share` rows, where
-    /// `share` is the part of all pins inside the box; reading the box from the place index costs
-    /// its latitude band in index entries plus one page of rows. Measured at a million incidents
-    /// (docs/performance.md): a box with 2% of the pins takes 46 ms by date and 8 ms by box; one
-    /// with 18%, 5 ms by date and 31 ms by box. Below 5% the box goes first.
+    /// The public columns of these reports, in the order of `ids`, if they are still published
+    /// with a pin: a report taken down between a page's two reads is left out.
+    static func publishedRows(_ ids: [UUID], on database: any Database) async throws -> [any SQLRow] {
+        let rows = try await secondRead(ids: ids, on: database.sql()).all()
+        var position: [UUID: Int] = [:]
+        for (index, id) in ids.enumerated() where position[id] == nil { position[id] = index }
+        return try rows.map { (position[try $0.decode(column: "id", as: UUID.self)] ?? ids.count, $0) }
+            .sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// A page's second read, by primary key. No ORDER BY: the first read has put the ids in
+    /// order, and an ORDER BY offers the planner an index that gives it, over every published
+    /// report. SQLite without statistics took it (issue #22: 11 requests a second for a small
+    /// box at a million); with them (``PlannerStatistics``) it looks up each id.
+    static func secondRead(ids: [UUID], on sql: any SQLDatabase) -> SQLSelectBuilder {
+        IncidentFilters().apply(
+            to: sql.select().columns(PublicIncident.columns.map { SQLIdentifier($0) }).from(Report.schema)
+                .where("id", .in, ids),
+            pinsOnly: true)
+    }
+
+    /// How a page is found. Walking the newest-first index (``CreateNewestIncidentsIndex``)
+    /// reads about `rows / share` entries, where `share` is the part of all pins inside the box;
+    /// reading the box from the place index reads its whole latitude band, at least `inBox`
+    /// entries, about three times the cost of one walked, and sorts them. Measured at a
+    /// million published reports (issue #22), for a page of 100: a box of 901 incidents takes
+    /// 2.2 ms from the place index and 19 ms walking; one of 15,556, 14 ms and 0.9 ms; the
+    /// country, 156 ms and 0.03 ms. The box goes first when `3 × inBox² < rows × inAll`.
     enum Plan: Equatable {
         case dateFirst, boxFirst
 
-        init(inBox: Int, inAll: Int, boxed: Bool) {
-            self = boxed && inBox * 20 < inAll ? .boxFirst : .dateFirst
+        init(inBox: Int, inAll: Int, rows: Int, boxed: Bool) {
+            self = boxed && 3 * inBox * inBox < rows * inAll ? .boxFirst : .dateFirst
         }
     }
 
@@ -402,5 +433,142 @@ struct IncidentFeatureCollection: Content {
         perPage = filters.perPage
         total = page.total
         next = page.next
+    }
+}
+
+extension IncidentFeatureCollection {
+    /// The JSON `JSONEncoder` writes for this collection (the same members, nil ones left out),
+    /// written straight into bytes: encoding a page of 100 through `Codable` took a third of
+    /// `GET /api/v1/incidents` at a million reports once its reads were cheap (issue #22).
+    func json() -> ByteBuffer {
+        var out = JSONBytes(capacity: 200 + features.count * 800)
+        out.raw("{\"type\":")
+        out.string(type)
+        out.raw(",\"features\":[")
+        for (index, feature) in features.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.raw("{\"type\":")
+            out.string(feature.type)
+            out.raw(",\"id\":")
+            out.string(feature.id.uuidString)
+            out.raw(",\"geometry\":{\"type\":")
+            out.string(feature.geometry.type)
+            out.raw(",\"coordinates\":[")
+            for (index, coordinate) in feature.geometry.coordinates.enumerated() {
+                if index > 0 { out.raw(",") }
+                out.number(coordinate)
+            }
+            out.raw("]},\"properties\":")
+            out.incident(feature.properties)
+            out.raw("}")
+        }
+        out.raw("],\"page\":\(page),\"perPage\":\(perPage),\"total\":\(total)")
+        if let next {
+            out.raw(",\"next\":")
+            out.string(next)
+        }
+        out.raw("}")
+        return out.buffer
+    }
+}
+
+/// A JSON text being written: strings escaped as RFC 8259 asks, numbers as Swift prints them
+/// (the shortest form that reads back the same).
+private struct JSONBytes {
+    var buffer: ByteBuffer
+
+    init(capacity: Int) {
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    }
+
+    mutating func raw(_ text: String) { buffer.writeString(text) }
+
+    mutating func number(_ value: Double) { buffer.writeString(value.description) }
+
+    mutating func string(_ text: String) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                buffer.writeBytes(bytes[start..<index])
+                switch byte {
+                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+                case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+                case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    buffer.writeStaticString("\\u00")
+                    buffer.writeInteger(hex[Int(byte >> 4)])
+                    buffer.writeInteger(hex[Int(byte & 0x0F)])
+                }
+                start = index + 1
+            }
+            buffer.writeBytes(bytes[start...])
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    mutating func member(_ name: StaticString, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        string(value)
+    }
+
+    mutating func member(_ name: StaticString, _ value: [String]) {
+        key(name)
+        buffer.writeInteger(UInt8(ascii: "["))
+        for (index, item) in value.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            string(item)
+        }
+        buffer.writeInteger(UInt8(ascii: "]"))
+    }
+
+    mutating func member(_ name: StaticString, _ value: Double?) {
+        guard let value else { return }
+        key(name)
+        number(value)
+    }
+
+    mutating func member(_ name: StaticString, _ value: Bool) {
+        key(name)
+        buffer.writeStaticString(value ? "true" : "false")
+    }
+
+    /// `,"name":`; every member but the first (the id) follows another.
+    private mutating func key(_ name: StaticString) {
+        buffer.writeStaticString(",\"")
+        buffer.writeStaticString(name)
+        buffer.writeStaticString("\":")
+    }
+
+    /// The members of ``PublicIncident`` in the order its `Codable` conformance writes them.
+    mutating func incident(_ incident: PublicIncident) {
+        raw("{\"id\":")
+        string(incident.id.uuidString)
+        member("date", incident.date)
+        member("timeBand", incident.timeBand)
+        member("city", incident.city)
+        member("placeType", incident.placeType)
+        member("kinds", incident.kinds)
+        member("role", incident.role)
+        member("perpetrator", incident.perpetrator)
+        member("perpetratorRelation", incident.perpetratorRelation)
+        member("perpetratorCount", incident.perpetratorCount)
+        member("prevented", incident.prevented)
+        member("preventedBy", incident.preventedBy)
+        member("recurrence", incident.recurrence)
+        member("toldWhom", incident.toldWhom)
+        member("toldOutcome", incident.toldOutcome)
+        member("description", incident.description)
+        member("latitude", incident.latitude)
+        member("longitude", incident.longitude)
+        member("precision", incident.precision)
+        buffer.writeInteger(UInt8(ascii: "}"))
     }
 }
