@@ -56,6 +56,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(AddDisclosureKeys())
     app.migrations.add(AddReleaseMembers())
     app.migrations.add(RefreshReleasePoints())
+    app.migrations.add(DropStatisticsCounts())
     app.migrations.add(CreateNewestIncidentsIndex())
 
     if app.databases.ids().contains(.sqlite) {

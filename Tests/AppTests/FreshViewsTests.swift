@@ -152,7 +152,7 @@ import VaporTesting
                     }
                     let (snapshot, tallies) = try await app.publishedSet.answerTallies(filters, on: app.db)
                     let kept = try await StatisticsQueries.compute(filters, snapshot: snapshot, tallies: tallies)
-                    let counted = try await StatisticsQueries.compute(filters, keptCounts: false, on: app.db)
+                    let counted = try await StatisticsQueries.compute(filters, on: app.db)
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = .sortedKeys
                     #expect(

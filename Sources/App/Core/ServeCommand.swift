@@ -21,6 +21,9 @@ struct ServeAndAnnounceCommand: AsyncCommand {
         if let port = signature.port { arguments += ["--port", String(port)] }
         var serveContext = CommandContext(console: context.console, input: CommandInput(arguments: arguments))
         serveContext.application = app
+        // The published set is read before the first visitor is let in, so no one waits for it
+        // (about 20 s at a million reports); from then on it follows each change (issue #22).
+        _ = try await app.publishedSet.current(on: app.db)
         try await app.servers.asyncCommand.run(using: &serveContext)
 
         Retention.schedule(app)

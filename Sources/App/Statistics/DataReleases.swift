@@ -126,13 +126,13 @@ enum DataReleases {
         var held = IncidentFilters()
         held.releaseMembers = release
         // Counted from the reports: the counts the database keeps are the live data's.
-        let national = try await StatisticsQueries.compute(held, keptCounts: false, on: database)
+        let national = try await StatisticsQueries.compute(held, on: database)
         var cities: [(String, String)] = []
         for city in national.cities {
             var filters = held
             filters.city = city.city
             cities.append(
-                (city.city, try encode(try await StatisticsQueries.compute(filters, keptCounts: false, on: database))))
+                (city.city, try encode(try await StatisticsQueries.compute(filters, on: database))))
         }
         return (try encode(national), cities)
     }

@@ -132,6 +132,11 @@ struct Statistics: Content, Sendable {
 /// over the filtered published reports.
 enum StatisticsQueries {
     static let unknown = "unknown"
+    /// The `reports` columns the statistics count, besides the city and the outcome.
+    static let answerColumns = [
+        "role", "kinds", "place_type", "time_band", "incident_date", "perpetrator", "perpetrator_relation",
+        "prevented_by", "recurrence", "told_whom", "told_outcome", "age_band",
+    ]
     static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
     /// The statistics as the public pages, the API and the bot show them: kept per filter set
@@ -194,12 +199,16 @@ enum StatisticsQueries {
 
     /// Whether age may be broken down: only for the whole country or a city with no other
     /// filter, where no narrower answer can be subtracted from it.
-    static func showsAge(_ filters: IncidentFilters) -> Bool { StatisticsCounts.canAnswer(filters) }
+    static func showsAge(_ filters: IncidentFilters) -> Bool {
+        filters.bbox == nil && filters.from == nil && filters.to == nil && filters.kinds.isEmpty
+            && filters.placeTypes.isEmpty && filters.perpetrator == nil && filters.prevented == nil
+            && filters.releaseMembers == nil
+    }
 
-    /// - Parameter keptCounts: whether the whole country or a city may be read from
-    ///   ``StatisticsCounts`` (tests compare both ways).
+    /// The statistics counted from the reports table: how a frozen release's statistics are
+    /// made (and, in tests, what the published set's kept tallies are checked against).
     static func compute(
-        _ filters: IncidentFilters, keptCounts: Bool = true, now: Date = Date(), on database: any Database
+        _ filters: IncidentFilters, now: Date = Date(), on database: any Database
     ) async throws
         -> Statistics
     {
@@ -207,30 +216,23 @@ enum StatisticsQueries {
         // Every query reads one snapshot: the reports that wait for their group of ten are
         // read after the counts, and a publication in between must not shift one against the other.
         if database.inTransaction {
-            return try await compute(filters, keptCounts: keptCounts, now: now, inSnapshot: database)
+            return try await compute(filters, now: now, inSnapshot: database)
         }
         return try await database.transaction { transaction in
             if let sql = transaction as? any SQLDatabase, sql.dialect.name == "postgresql" {
                 try await sql.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").run()
             }
-            return try await compute(filters, keptCounts: keptCounts, now: now, inSnapshot: transaction)
+            return try await compute(filters, now: now, inSnapshot: transaction)
         }
     }
 
     private static func compute(
-        _ filters: IncidentFilters, keptCounts: Bool, now: Date, inSnapshot database: any Database
+        _ filters: IncidentFilters, now: Date, inSnapshot database: any Database
     ) async throws -> Statistics {
         let sql = try database.sql()
-        // The whole country or one city: from the counts the database keeps; anything narrower
-        // counts the reports.
-        let kept =
-            keptCounts && StatisticsCounts.canAnswer(filters)
-            ? try await StatisticsCounts.read(city: filters.city, on: database) : nil
-
         /// Exact tallies per value of one column (nil for an empty column), of every report
         /// that matches the filters.
         @Sendable func allTallies(_ column: String) async throws -> [String?: Disclosure.Tally] {
-            if let kept { return kept[column] ?? [:] }
             let column = SQLColumn(column)
             let rows = try await filters.apply(
                 to: sql.select().column(column, as: "k").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
@@ -251,38 +253,27 @@ enum StatisticsQueries {
 
         // Cities and the outcome in one pass: the totals come from it too.
         var byCity: [String: (prevented: Disclosure.Tally, notPrevented: Disclosure.Tally)] = [:]
-        if let kept {
-            for (key, tally) in kept[StatisticsCounts.prevented] ?? [:] {
-                guard let parts = key?.split(separator: "|"), parts.count == 2 else { continue }
-                if parts[1] == "yes" {
-                    byCity[String(parts[0]), default: (.zero, .zero)].prevented += tally
-                } else {
-                    byCity[String(parts[0]), default: (.zero, .zero)].notPrevented += tally
-                }
-            }
-        } else {
-            let rows = try await filters.apply(
-                to: sql.select().column("city").column("prevented")
-                    .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-                    .column(Disclosure.keySum, as: "s")
-                    .from(Report.schema).groupBy("city").groupBy("prevented"),
-                pinsOnly: false
-            ).all()
-            for row in rows {
-                let tally = Disclosure.Tally(
-                    reports: try row.decode(column: "n", as: Int.self),
-                    keys: try row.decode(column: "s", as: Int64?.self) ?? 0)
-                if try row.decode(column: "prevented", as: Bool.self) {
-                    byCity[try row.decode(column: "city", as: String.self), default: (.zero, .zero)].prevented += tally
-                } else {
-                    byCity[try row.decode(column: "city", as: String.self), default: (.zero, .zero)].notPrevented +=
-                        tally
-                }
+        let rows = try await filters.apply(
+            to: sql.select().column("city").column("prevented")
+                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                .column(Disclosure.keySum, as: "s")
+                .from(Report.schema).groupBy("city").groupBy("prevented"),
+            pinsOnly: false
+        ).all()
+        for row in rows {
+            let tally = Disclosure.Tally(
+                reports: try row.decode(column: "n", as: Int.self),
+                keys: try row.decode(column: "s", as: Int64?.self) ?? 0)
+            if try row.decode(column: "prevented", as: Bool.self) {
+                byCity[try row.decode(column: "city", as: String.self), default: (.zero, .zero)].prevented += tally
+            } else {
+                byCity[try row.decode(column: "city", as: String.self), default: (.zero, .zero)].notPrevented +=
+                    tally
             }
         }
         return try await assemble(
             filters, now: now, byCity: byCity, allTallies: allTallies,
-            waiting: { try await Disclosure.waiting($0, of: filters, answers: StatisticsCounts.columns, on: database) })
+            waiting: { try await Disclosure.waiting($0, of: filters, answers: answerColumns, on: database) })
     }
 
     /// The statistics from exact tallies, under ``Disclosure``'s rule: the one place the rule

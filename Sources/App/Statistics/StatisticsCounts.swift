@@ -1,11 +1,11 @@
 import Fluent
 import SQLKit
 
-/// Counts of the published reports per city, question and answer, kept by the database itself
-/// (issue #14): triggers on `reports` (per row on SQLite, per statement on PostgreSQL) add a report's answers when it becomes published and take
-/// them away when it stops being published, in the transaction that changes it — whichever code
-/// changed it. The statistics for the whole country or one city are then a read of a few
-/// thousand small rows, not a scan of every report; other filters still count the reports.
+/// Counts of the published reports per city, question and answer that the database kept with
+/// triggers from issue #14 until issue #22, when every instance began to keep its own counts
+/// for any filter set (``PublishedSet``) and the triggers only slowed each publication and
+/// each bulk load down: ``DropStatisticsCounts`` removes them. What is here installs and
+/// removes them for the migrations that made them.
 enum StatisticsCounts {
     static let table = "statistics_counts"
 
@@ -17,34 +17,6 @@ enum StatisticsCounts {
     ]
     /// The outcome, counted under this name as `yes` or `no`.
     static let prevented = "prevented"
-
-    /// Whether these filters can be answered from the counts: none, or a city only.
-    static func canAnswer(_ filters: IncidentFilters) -> Bool {
-        filters.bbox == nil && filters.from == nil && filters.to == nil && filters.kinds.isEmpty
-            && filters.placeTypes.isEmpty && filters.perpetrator == nil && filters.prevented == nil
-            && filters.releaseMembers == nil
-    }
-
-    /// Per column, the exact tally of each answer (nil for none given), for one city or all;
-    /// the outcome per city under ``prevented``, keyed `city|yes` and `city|no`.
-    static func read(city: String?, on database: any Database) async throws -> [String: [String?: Disclosure.Tally]] {
-        let query = try database.sql().select().column("city").column("question").column("answer").column("n")
-            .column("k").from(table).where("n", .greaterThan, 0)
-        if let city { query.where("city", .equal, city) }
-        var result: [String: [String?: Disclosure.Tally]] = [:]
-        for row in try await query.all() {
-            let question = try row.decode(column: "question", as: String.self)
-            let answer = try row.decode(column: "answer", as: String.self)
-            let tally = Disclosure.Tally(
-                reports: try row.decode(column: "n", as: Int.self), keys: try row.decode(column: "k", as: Int64.self))
-            if question == prevented {
-                result[prevented, default: [:]][try row.decode(column: "city", as: String.self) + "|" + answer] = tally
-            } else {
-                result[question, default: [:]][answer.isEmpty ? nil : answer, default: .zero] += tally
-            }
-        }
-        return result
-    }
 
     /// The answers of the row `side` (`NEW` or `OLD`) as `VALUES` rows, each counting `delta`.
     /// With `keys`, each row also adds `delta` times the report's disclosure key (``Disclosure``).
@@ -223,5 +195,17 @@ struct AddDisclosureKeys: AsyncMigration {
         try await database.sql().drop(index: "reports_publication_order").run()
         try await database.schema(Report.schema).deleteField("disclosure_key").update()
         try await StatisticsCounts.install(keys: false, on: database)
+    }
+}
+
+/// Removes the kept counts and their triggers: the published set counts for every filter set
+/// now (issue #22), and the triggers cost every publication and bulk load a write per question.
+struct DropStatisticsCounts: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await StatisticsCounts.uninstall(on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await StatisticsCounts.install(keys: true, on: database)
     }
 }
