@@ -107,6 +107,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.statisticsCache = PublicViewCache(capacity: 256, following: published)
     app.statisticsJSONCache = PublicViewCache(capacity: 256, following: published)
     app.homePageCache = PublicViewCache(capacity: 128, following: published)
+    app.densityCache = PublicViewCache(capacity: 256, following: published)
     app.statisticsPageCache = PublicViewCache(capacity: 128, following: published)
     app.reportFormCache = LanguagePageCache()
     app.pageRenders = PageRenders()

@@ -66,6 +66,18 @@ enum DensityLevel: String, Content, CaseIterable, Sendable {
 enum DensityQueries {
     static let cellMetres = 1000.0
 
+    /// The layer as the API sends it, kept per filter set and box for the published set's
+    /// version: a map panning over a busy city asks for the same views again and again.
+    static func cachedJSON(
+        _ filters: IncidentFilters, cities: [String: City], app: Application, on database: any Database
+    ) async throws -> ByteBuffer {
+        let box = filters.bbox.map { "\($0.minLon),\($0.minLat),\($0.maxLon),\($0.maxLat)" } ?? ""
+        return try await app.densityCache.value(for: filters.cacheKey + "|" + box, on: database) {
+            ByteBuffer(
+                data: try JSONEncoder().encode(try await compute(filters, cities: cities, app: app, on: database)))
+        }
+    }
+
     /// The layer for these filters, from the counts the published set keeps (``PublishedSet``).
     static func compute(
         _ filters: IncidentFilters, cities: [String: City], app: Application, on database: any Database
@@ -109,4 +121,14 @@ enum DensityQueries {
 
     /// Six decimals (about 10 cm): enough to draw a 1 km cell, short to send.
     private static func rounded(_ degrees: Double) -> Double { (degrees * 1_000_000).rounded() / 1_000_000 }
+}
+
+extension Application {
+    private struct DensityCacheKey: StorageKey { typealias Value = PublicViewCache<ByteBuffer> }
+
+    /// Set once in `configure`: the density layer's answers per filter set and box.
+    var densityCache: PublicViewCache<ByteBuffer> {
+        get { storage[DensityCacheKey.self] ?? PublicViewCache() }
+        set { storage[DensityCacheKey.self] = newValue }
+    }
 }

@@ -35,11 +35,13 @@ struct MapAPIController {
     }
 
     /// The "more often / less often" layer: counts per 1 km cell and per city.
-    @Sendable func density(req: Request) async throws -> DensityMap {
+    @Sendable func density(req: Request) async throws -> Response {
         let cities = try await cityIndex(req.db)
         let filters = try IncidentFilters.parse(
             try req.filterQuery(), knownCities: Set(cities.keys))
-        return try await DensityQueries.compute(filters, cities: cities, app: req.application, on: req.db)
+        let body = try await DensityQueries.cachedJSON(filters, cities: cities, app: req.application, on: req.db)
+        return Response(
+            status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: body))
     }
 
     struct CityDTO: Content {

@@ -86,6 +86,10 @@ enum PublishedAnswers {
         return lookup[question][raw] ?? unrecognized
     }
 
+    static func code(_ raw: Substring, question: Int) -> UInt8 {
+        raw.isEmpty ? 0 : lookup[question][String(raw)] ?? unrecognized
+    }
+
     /// The stored value a code stands for: nil for none.
     static func value(_ code: UInt8, question: Int) -> String? {
         switch code {
@@ -96,9 +100,9 @@ enum PublishedAnswers {
     }
 
     /// A comma-framed list (`,verbal,physical,`) as bits of `values`; unknown items are dropped.
-    static func bits(_ list: String?, of values: [String]) -> UInt16 {
+    static func bits(_ list: Substring, of values: [String]) -> UInt16 {
         var bits: UInt16 = 0
-        for item in (list ?? "").split(separator: ",") {
+        for item in list.split(separator: ",") {
             if let index = values.firstIndex(where: { $0 == item }) { bits |= 1 << index }
         }
         return bits
