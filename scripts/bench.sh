@@ -309,6 +309,9 @@ echo "- demo-data: ${demo_seconds%.*} s for $count incidents"
 country_bytes=$(curl -s "$base$clusters?zoom=5&bbox=$country" | wc -c)
 country_gzip=$(curl -s -H 'Accept-Encoding: gzip' "$base$clusters?zoom=5&bbox=$country" | wc -c)
 echo "- the country's map view: $country_bytes bytes ($country_gzip compressed)"
+# The peak is the process's high-water mark: reset it first, or it is the start's (reading the
+# published set) rather than the export's.
+echo 5 >"/proc/$server/clear_refs" 2>/dev/null || true
 before=$(awk '/VmRSS/ { print $2 }' "/proc/$server/status")
 start=$(date +%s.%N)
 csv_bytes=$(curl -s "$base/api/v1/export/incidents.csv" | wc -c)
