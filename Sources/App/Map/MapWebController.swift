@@ -38,15 +38,9 @@ struct MapWebController {
     @Sendable func home(req: Request) async throws -> Response {
         let form = FilterForm(normalizing: req.query)
         let cities = try await allCities(on: req.db)
-        let page: ByteBuffer
-        if let key = PublicPageKey.filtered(req, path: "/", form: form, cities: cities) {
-            page = try await req.application.homePageCache.value(for: key, on: req.db) {
-                try await render(req, form: form, cities: cities).data
-            }
-        } else {
-            page = try await render(req, form: form, cities: cities).data
-        }
-        return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(buffer: page))
+        return try await req.application.homePageCache.page(
+            PublicPageKey.filtered(req, path: "/", form: form, cities: cities), on: req.db
+        ) { try await render(req, form: form, cities: cities) }
     }
 
     private func render(_ req: Request, form: FilterForm, cities: [City]) async throws -> View {

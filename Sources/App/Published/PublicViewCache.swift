@@ -100,3 +100,19 @@ final class PublicViewCache<Value: Sendable>: Sendable {
         }
     }
 }
+
+extension PublicViewCache where Value == ByteBuffer {
+    /// An HTML page: kept under `key` for the published set's version, or drawn for this
+    /// request alone when it has no key (a filter that does not parse, an odd path).
+    func page(
+        _ key: String?, on database: any Database, render: @escaping @Sendable () async throws -> View
+    ) async throws -> Response {
+        let page: ByteBuffer
+        if let key {
+            page = try await value(for: key, on: database) { try await render().data }
+        } else {
+            page = try await render().data
+        }
+        return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(buffer: page))
+    }
+}

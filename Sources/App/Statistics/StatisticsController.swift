@@ -69,15 +69,9 @@ struct StatisticsController {
     @Sendable func page(req: Request) async throws -> Response {
         let form = FilterForm(normalizing: req.query)
         let cities = try await allCities(on: req.db)
-        let page: ByteBuffer
-        if let key = PublicPageKey.filtered(req, path: "/stats", form: form, cities: cities, perPage: false) {
-            page = try await req.application.statisticsPageCache.value(for: key, on: req.db) {
-                try await render(req, form: form, cities: cities).data
-            }
-        } else {
-            page = try await render(req, form: form, cities: cities).data
-        }
-        return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(buffer: page))
+        return try await req.application.statisticsPageCache.page(
+            PublicPageKey.filtered(req, path: "/stats", form: form, cities: cities, perPage: false), on: req.db
+        ) { try await render(req, form: form, cities: cities) }
     }
 
     private func render(_ req: Request, form: FilterForm, cities: [City]) async throws -> View {
