@@ -80,6 +80,7 @@ final class PublishedSet: Sendable {
     // MARK: Reading
 
     /// The published set as of the counter's current version (see the type's comment).
+    /// `database` must not be a transaction: a sync it starts may outlive the caller.
     func current(on database: any Database) async throws -> Snapshot {
         let local = localChanges()
         let now = NIODeadline.now()
@@ -104,15 +105,17 @@ final class PublishedSet: Sendable {
         return snapshot
     }
 
-    /// One more sync, if no other made the set newer than `seen` meanwhile.
+    /// One more sync, unless another made the set newer than `seen` meanwhile.
     private func syncAgain(on database: any Database, seen: Int64) async throws -> Snapshot {
-        let task = state.withLockedValue { state -> Task<Snapshot, any Error> in
-            if let running = state.syncing { return running }
+        let (newer, task) = state.withLockedValue { state -> (Snapshot?, Task<Snapshot, any Error>?) in
+            if let snapshot = state.snapshot, snapshot.version > seen { return (snapshot, nil) }
+            if let running = state.syncing { return (nil, running) }
             let task = Task { try await self.sync(on: database) }
             state.syncing = task
-            return task
+            return (nil, task)
         }
-        return try await task.value
+        if let newer { return newer }
+        return try await task!.value
     }
 
     /// Counts per public point and city (clusters, density, totals) of what the filters
