@@ -191,6 +191,33 @@ import VaporTesting
         }
     }
 
+    /// A filter set many ask for at once, for the first time, is counted once; a publication
+    /// then updates it instead of counting it again.
+    @Test func aNewFilterSetAskedByManyAtOnceIsCountedOnce() async throws {
+        try await withApp({ $0.rateLimits.enabled = false }) { app in
+            _ = try await DemoData.make(count: 30, published: true, app: app, on: app.db, seed: 31)
+            var verbalOnly = IncidentFilters()
+            verbalOnly.kinds = [.verbal]
+            let filters = verbalOnly
+            let before = try await app.publishedSet.current(on: app.db).version
+            #expect(before > 0)
+            let counted = app.publishedSet.countings
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { _ = try await app.publishedSet.answerTallies(filters, on: app.db) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(app.publishedSet.countings == counted + 1)
+            try await app.publish(receipt: try await app.submitReport(["kinds": ["verbal"]]))
+            let (_, tallies) = try await app.publishedSet.answerTallies(filters, on: app.db)
+            #expect(app.publishedSet.countings == counted + 1, "followed the publication, not counted again")
+            let verbal = try await Report.query(on: app.db).filter(\.$status == "published")
+                .filter(\.$kindsList ~~ ",verbal,").count()
+            #expect(tallies.matching == verbal)
+        }
+    }
+
     /// Another instance on the same database sees a change within the counter's lifetime (1 s)
     /// of its commit, though it made none itself: it reads the log and just those reports.
     @Test func anotherInstanceSeesAChangeWithinASecond() async throws {

@@ -48,6 +48,10 @@ final class PublishedSet: Sendable {
         /// When the counter must be read again.
         var trustedUntil = NIODeadline.uptimeNanoseconds(0)
         var syncing: Task<Snapshot, any Error>?
+        /// How many aggregates were counted from a whole snapshot (for tests).
+        var countings = 0
+        /// Aggregates being counted, by kind and filter set.
+        var building: [String: any Sendable] = [:]
         var placeCounts: [String: Kept<PlaceCounts>] = [:]
         var answerTallies: [String: Kept<AnswerTallies>] = [:]
         var uses: UInt64 = 0
@@ -146,7 +150,8 @@ final class PublishedSet: Sendable {
 
     private func aggregate<Value: Sendable>(
         _ filters: IncidentFilters, at path: WritableKeyPath<State, [String: Kept<Value>]>,
-        make: (Snapshot) -> Value, add: (inout Value, PublishedRecord, Int) -> Void, on database: any Database
+        make: @escaping @Sendable (Snapshot) -> Value,
+        add: @escaping @Sendable (inout Value, PublishedRecord, Int) -> Void, on database: any Database
     ) async throws -> (Snapshot, Value) {
         var filters = filters
         filters.bbox = nil
@@ -162,8 +167,33 @@ final class PublishedSet: Sendable {
         }) {
             return kept
         }
-        // Counted once from the snapshot, outside the lock; then brought up to the set's
-        // version through the changes applied meanwhile, and kept.
+        // Counted once for all who ask at the same time: a new filter set asked by many at
+        // once must not be counted by each.
+        let slot = "\(Value.self)|\(key)"
+        let unboxed = filters
+        let task = state.withLockedValue { state -> Task<(Snapshot, Value), Never> in
+            if let running = state.building[slot] as? Task<(Snapshot, Value), Never> { return running }
+            let task = Task {
+                self.count(unboxed, key: key, from: snapshot, at: path, make: make, add: add)
+            }
+            state.building[slot] = task
+            return task
+        }
+        let result = await task.value
+        state.withLockedValue { state in
+            if state.building[slot] as? Task<(Snapshot, Value), Never> == task { state.building[slot] = nil }
+        }
+        return result
+    }
+
+    /// Counts an aggregate from the snapshot, outside the lock; then brings it up to the set's
+    /// version through the changes applied meanwhile, and keeps it.
+    private func count<Value: Sendable>(
+        _ filters: IncidentFilters, key: String, from snapshot: Snapshot,
+        at path: WritableKeyPath<State, [String: Kept<Value>]>, make: (Snapshot) -> Value,
+        add: (inout Value, PublishedRecord, Int) -> Void
+    ) -> (Snapshot, Value) {
+        state.withLockedValue { $0.countings += 1 }
         let filter = RecordFilter(filters, cities: snapshot.cities)
         var value = make(snapshot)
         snapshot.records.forEach { record in
@@ -192,6 +222,9 @@ final class PublishedSet: Sendable {
             return (latest, value)
         }
     }
+
+    /// How many aggregates this instance has counted from a whole snapshot so far.
+    var countings: Int { state.withLockedValue { $0.countings } }
 
     // MARK: Following the counter
 
