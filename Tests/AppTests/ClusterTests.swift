@@ -240,7 +240,7 @@ import VaporTesting
             #expect(try await look() == 2, "read again once the lifetime ran out")
             try await app.db.sql().raw("UPDATE public_changes SET version = version + 1").run()
             let version = try await PublicChanges.current(on: app.db)
-            own.withLockedValue { $0 = PublicChanges.Local(count: 1, last: .now(), expected: version) }
+            own.withLockedValue { $0 = PublicChanges.Local(last: .now(), expected: version) }
             #expect(try await look() == 3, "this process's change shows at once")
         }
     }
@@ -260,7 +260,7 @@ import VaporTesting
             #expect(try await look() == 1)
             // Counted, not yet committed: a reader now still reads the old version.
             let version = try await PublicChanges.current(on: app.db)
-            own.withLockedValue { $0 = PublicChanges.Local(count: 1, last: .now(), expected: version + 1) }
+            own.withLockedValue { $0 = PublicChanges.Local(last: .now(), expected: version + 1) }
             #expect(try await look() == 1)
             // The commit.
             try await app.db.sql().raw("UPDATE public_changes SET version = version + 1").run()

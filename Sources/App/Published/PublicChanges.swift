@@ -44,14 +44,12 @@ enum PublicChanges {
             try await sql.delete(from: logTable).where("version", .lessThan, SQLBind(version - kept)).run()
         }
         localChanges.withLockedValue {
-            $0 = Local(count: $0.count + 1, last: .now(), expected: max($0.expected, version))
+            $0 = Local(last: .now(), expected: max($0.expected, version))
         }
     }
 
-    /// This process's changes: how many, when the last one was made, and the highest version
-    /// they made.
+    /// This process's changes: when the last one was made, and the highest version they made.
     struct Local: Sendable, Equatable {
-        var count = 0
         var last = NIODeadline.uptimeNanoseconds(0)
         var expected: Int64 = 0
     }

@@ -25,8 +25,6 @@ struct PublishedRecord: Sendable {
 
     static let noDay = Int32.min
 
-    var hasPin: Bool { place >= 0 }
-
     /// Publication order, oldest first: hour, then key, then id (bytes, as both databases
     /// order a UUID).
     static func isBefore(_ a: PublishedRecord, _ b: PublishedRecord) -> Bool {
@@ -81,12 +79,7 @@ enum PublishedAnswers {
         Dictionary(uniqueKeysWithValues: question.values.enumerated().map { ($1, UInt8($0 + 1)) })
     }
 
-    static func code(_ raw: String?, question: Int) -> UInt8 {
-        guard let raw, !raw.isEmpty else { return 0 }
-        return lookup[question][raw] ?? unrecognized
-    }
-
-    static func code(_ raw: Substring, question: Int) -> UInt8 {
+    static func code(_ raw: some StringProtocol, question: Int) -> UInt8 {
         raw.isEmpty ? 0 : lookup[question][String(raw)] ?? unrecognized
     }
 
@@ -183,12 +176,6 @@ struct RecordFilter: Sendable {
         if let name = filters.city {
             if let code = cities.codes[name] { city = code } else { matchesNothing = true }
         }
-    }
-
-    /// Whether the filters select everything.
-    var isEmpty: Bool {
-        fromDay == nil && toDay == nil && kinds == 0 && placeTypes == 0 && perpetrator == nil && prevented == nil
-            && city == nil && !matchesNothing
     }
 
     @inline(__always)
